@@ -1,5 +1,64 @@
-"""aura_async: an asyncio SDK for the Neo4j Aura management API."""
+"""aura_async: an asyncio SDK for the Neo4j Aura management API.
 
+Import the client, its configuration and the errors from here; models from
+:mod:`aura_async.models`; the emulator from :mod:`aura_async.testing`.
+"""
+
+from aura_async._auth import Token, TokenProvider
+from aura_async._client import DEFAULT_BASE_URL, AuraClient
+from aura_async._config import RateLimit, RetryPolicy, Timeout
+from aura_async._errors import (
+    AuraAPIError,
+    AuraConfigurationError,
+    AuraConnectionError,
+    AuraError,
+    AuraTimeoutError,
+    AuraValidationError,
+    AuthenticationError,
+    BadRequestError,
+    ClientClosedError,
+    ConflictError,
+    ErrorDetail,
+    NotFoundError,
+    OperationFailedError,
+    OutcomeUnknownError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseValidationError,
+    ServerError,
+    WaitTimeoutError,
+)
+from aura_async._ratelimit import Limiter, Permit
 from aura_async._version import __version__
 
-__all__ = ["__version__"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "AuraAPIError",
+    "AuraClient",
+    "AuraConfigurationError",
+    "AuraConnectionError",
+    "AuraError",
+    "AuraTimeoutError",
+    "AuraValidationError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConflictError",
+    "ErrorDetail",
+    "Limiter",
+    "NotFoundError",
+    "OperationFailedError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "Permit",
+    "RateLimit",
+    "RateLimitError",
+    "ResponseValidationError",
+    "RetryPolicy",
+    "ServerError",
+    "Timeout",
+    "Token",
+    "TokenProvider",
+    "WaitTimeoutError",
+    "__version__",
+]

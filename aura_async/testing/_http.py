@@ -13,6 +13,8 @@ from typing import Any
 from aiohttp import web
 
 JSON_CONTENT_TYPE = "application/json"
+# The spec's Error shape requires a reason on every error.
+INVALID_BODY = "invalid-request"
 
 
 class ApiError(Exception):
@@ -87,14 +89,16 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
             the body is not valid JSON or not a JSON object.
     """
     if request.content_type != JSON_CONTENT_TYPE:
-        raise ApiError(415, "Content-Type must be application/json")
+        raise ApiError(
+            415, "Content-Type must be application/json", reason="unsupported-media-type"
+        )
     raw = await request.read()
     try:
         body = json.loads(raw) if raw else None
     except json.JSONDecodeError as exc:
-        raise ApiError(400, f"Malformed JSON body: {exc.msg}") from None
+        raise ApiError(400, f"Malformed JSON body: {exc.msg}", reason=INVALID_BODY) from None
     except UnicodeDecodeError:
-        raise ApiError(400, "The request body is not UTF-8") from None
+        raise ApiError(400, "The request body is not UTF-8", reason=INVALID_BODY) from None
     if not isinstance(body, dict):
-        raise ApiError(400, "The request body must be a JSON object")
+        raise ApiError(400, "The request body must be a JSON object", reason=INVALID_BODY)
     return body

@@ -1,0 +1,158 @@
+"""The OAuth token: one cache per credential, one fetch in flight, refreshed early.
+
+The cache is transport-agnostic: it is given a ``fetch`` coroutine (the client's
+POST to ``/oauth/token``, which goes through the shared limiter) and only decides
+*when* to call it. The token value never appears in ``repr``, logs or errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+import attrs
+
+from aura_async._errors import AuraError
+
+__all__ = ["Token", "TokenCache", "TokenGrant", "TokenProvider", "refresh_lead"]
+
+_log = logging.getLogger("aura_async")
+
+# Refresh this long before expiry, or a tenth of the lifetime if that is less.
+_REFRESH_LEAD = 60.0
+
+
+def refresh_lead(lifetime: float) -> float:
+    """Return how long before expiry a token of ``lifetime`` seconds is refreshed."""
+    return min(_REFRESH_LEAD, lifetime / 10)
+
+
+@attrs.frozen(kw_only=True)
+class TokenGrant:
+    """What the token endpoint granted: the bearer token and its lifetime.
+
+    Attributes:
+        value: The bearer token (a secret: hidden from repr).
+        lifetime: Seconds the token is valid for, from the request.
+    """
+
+    value: str = attrs.field(repr=False)
+    lifetime: float
+
+
+TokenFetch = Callable[[], Awaitable[TokenGrant]]
+
+
+@attrs.frozen(kw_only=True)
+class Token:
+    """An access token and when it expires.
+
+    Attributes:
+        value: The bearer token (a secret: hidden from repr).
+        expires_at: Expiry on the ``time.monotonic`` clock.
+        lifetime: The lifetime the server granted, in seconds.
+    """
+
+    value: str = attrs.field(repr=False)
+    expires_at: float
+    lifetime: float
+
+    @property
+    def refresh_at(self) -> float:
+        """The monotonic time from which the token should be replaced."""
+        return self.expires_at - refresh_lead(self.lifetime)
+
+    def usable(self, now: float) -> bool:
+        """Return True while the token has not expired at ``now``."""
+        return now < self.expires_at
+
+
+class TokenProvider(Protocol):
+    """What the auth middleware needs: a current token, and a way to reject one."""
+
+    async def token(self, fetch: TokenFetch) -> Token:
+        """Return a token that is current, calling ``fetch`` if a new one is needed."""
+
+    def invalidate(self, token: Token) -> None:
+        """Drop ``token`` if it is still the cached one (compare-and-invalidate)."""
+
+
+class TokenCache:
+    """An in-process :class:`TokenProvider` with single-flight fetching.
+
+    Args:
+        clock: The monotonic clock the token expiry is measured on.
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._token: Token | None = None
+        self._inflight: asyncio.Task[Token] | None = None
+        self.fetches = 0
+
+    def __repr__(self) -> str:
+        state = "empty" if self._token is None else "cached"
+        return f"<TokenCache {state}, {self.fetches} fetches>"
+
+    async def token(self, fetch: TokenFetch) -> Token:
+        """Return the cached token, or the result of the one fetch in flight.
+
+        Args:
+            fetch: Fetches a new token; called once per refresh, however many
+                coroutines wait for it.
+
+        A token due for refresh but not expired is still returned if the refresh
+        fails, so a brief token-endpoint outage does not fail calls early.
+
+        Raises:
+            AuraError: The fetch failed and no usable token is cached.
+        """
+        current = self._token
+        now = self._clock()
+        if current is not None and now < current.refresh_at:
+            return current
+        try:
+            return await asyncio.shield(self._start_fetch(fetch))
+        except AuraError:
+            if current is not None and current.usable(self._clock()):
+                _log.warning("token refresh failed; using the current token until it expires")
+                return current
+            raise
+
+    def invalidate(self, token: Token) -> None:
+        """Forget ``token`` if it is the cached one; a newer token is kept."""
+        if self._token is token:
+            self._token = None
+
+    def close(self) -> None:
+        """Cancel a fetch in flight (the client is closing)."""
+        if self._inflight is not None and not self._inflight.done():
+            self._inflight.cancel()
+
+    def _start_fetch(self, fetch: TokenFetch) -> asyncio.Task[Token]:
+        if self._inflight is None or self._inflight.done():
+            task = asyncio.get_running_loop().create_task(self._fetch_and_store(fetch))
+            self._inflight = task
+            # A fetch whose waiters were all cancelled must not log "never retrieved".
+            task.add_done_callback(_consume_exception)
+        return self._inflight
+
+    async def _fetch_and_store(self, fetch: TokenFetch) -> Token:
+        self.fetches += 1
+        # Expiry counts from the request's start: the server's clock began earlier.
+        started = self._clock()
+        grant = await fetch()
+        token = Token(
+            value=grant.value, expires_at=started + grant.lifetime, lifetime=grant.lifetime
+        )
+        self._token = token
+        _log.debug("fetched an access token valid for %.0fs", token.lifetime)
+        return token
+
+
+def _consume_exception(task: asyncio.Task[Token]) -> None:
+    if not task.cancelled():
+        task.exception()

@@ -1,0 +1,396 @@
+"""``AuraClient``: owns the session, and shares the limiter and token per credential."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import warnings
+import weakref
+from collections.abc import Mapping
+from typing import Any, Self
+
+import aiohttp
+from aiohttp import hdrs
+
+from aura_async._auth import TokenCache, TokenGrant, TokenProvider
+from aura_async._config import RateLimit, RetryPolicy, Timeout
+from aura_async._errors import (
+    AuraConfigurationError,
+    ClientClosedError,
+    ResponseValidationError,
+)
+from aura_async._pipeline import (
+    AuthMiddleware,
+    BackoffMiddleware,
+    CallContext,
+    RateLimitMiddleware,
+)
+from aura_async._ratelimit import Limiter, LocalLimiter
+from aura_async._retry import IDEMPOTENT_METHODS
+from aura_async._transport import RawResponse, api_error, decode_json, send
+from aura_async._urls import api_root, check_base_url
+from aura_async._version import __version__
+
+__all__ = ["DEFAULT_BASE_URL", "AuraClient"]
+
+DEFAULT_BASE_URL = "https://api.neo4j.io"
+_UNSET: Any = object()
+_DEPRECATION_HEADER = "X-Tyk-Api-Expires"
+
+
+class _Credential:
+    """The limiter and token provider one client uses.
+
+    ``shared`` keeps the registry's entry alive while this client exists.
+    """
+
+    def __init__(
+        self, limiter: Limiter | None, tokens: TokenProvider, shared: object = None
+    ) -> None:
+        self.limiter = limiter
+        self.tokens = tokens
+        self.shared = shared
+        self.deprecation_warned = False
+
+
+class _SharedCredential(_Credential):
+    """A registry entry: what every client of one credential in one event loop shares.
+
+    The limiter is made by the first client that wants one.
+    """
+
+    def limiter_for(self, rate: RateLimit | None, logger: logging.Logger) -> Limiter | None:
+        """Return the shared limiter (None if ``rate`` is None), creating it once."""
+        if rate is None:
+            return None
+        if self.limiter is None:
+            self.limiter = LocalLimiter(rate)
+        elif isinstance(self.limiter, LocalLimiter) and self.limiter.rate != rate:
+            logger.warning(
+                "another client of this credential set %r; sharing its limiter, not %r",
+                self.limiter.rate,
+                rate,
+            )
+        return self.limiter
+
+
+# Clients built in one event loop with the same credential share one limiter and
+# one token cache; the entry lives as long as a client uses it.
+_credentials: weakref.WeakValueDictionary[tuple[object, ...], _SharedCredential]
+_credentials = weakref.WeakValueDictionary()
+
+
+class _Core:
+    """The resources one client and its ``with_options`` views share."""
+
+    def __init__(self, session: aiohttp.ClientSession | None, owns_session: bool) -> None:
+        self.session = session
+        self.owns_session = owns_session
+        self.credential: _Credential | None = None
+        self.closed = False
+
+
+class AuraClient:
+    """An asyncio client of the Aura API, for one credential.
+
+    Use it as an async context manager (or call :meth:`close`). Every coroutine
+    using it, and every other client built in the same event loop with the same
+    credential, shares one rate limiter and one token.
+
+    Args:
+        client_id: The API client id.
+        client_secret: The API client secret (never logged or shown).
+        base_url: The API origin; ``http://`` only for loopback hosts (the emulator).
+        api_version: The API version path segment.
+        rate_limit: The credential's allowance, or None to disable client-side limiting.
+        retry: The default retry policy.
+        timeout: One deadline in seconds for a whole call, or a :class:`Timeout`.
+        session: A caller-owned aiohttp session (never closed by the client).
+        user_agent: The User-Agent header (default names aura-async and its version).
+        logger: Where the client logs (default: the ``aura_async`` logger).
+        limiter: A limiter to use instead of the shared in-process one (e.g. Redis).
+        token_provider: A token provider to use instead of the shared in-process one.
+
+    Raises:
+        AuraConfigurationError: An option is invalid.
+    """
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        api_version: str = "v1",
+        rate_limit: RateLimit | None = RateLimit(),  # noqa: B008 - frozen, shared safely
+        retry: RetryPolicy = RetryPolicy(),  # noqa: B008
+        timeout: float | Timeout | None = 120.0,
+        session: aiohttp.ClientSession | None = None,
+        user_agent: str | None = None,
+        logger: logging.Logger | None = None,
+        limiter: Limiter | None = None,
+        token_provider: TokenProvider | None = None,
+    ) -> None:
+        _check_credential(client_id, client_secret)
+        self.client_id = client_id
+        self.__secret = client_secret
+        self.base_url = check_base_url(base_url)
+        self._api_root = api_root(self.base_url, api_version)
+        self._rate_limit = _check_option("rate_limit", rate_limit, RateLimit, allow_none=True)
+        self._retry = _check_option("retry", retry, RetryPolicy)
+        self._timeout = _as_timeout(timeout)
+        self._user_agent = user_agent or f"aura-async/{__version__} aiohttp/{aiohttp.__version__}"
+        self.logger = logger or logging.getLogger("aura_async")
+        self._own_limiter = limiter
+        self._own_tokens = token_provider
+        self._core = _Core(session, owns_session=session is None)
+        self._is_view = False
+        self._init_resources()
+
+    def _init_resources(self) -> None:
+        from aura_async.resources import Instances, Snapshots, Tenants
+
+        self.tenants = Tenants(self)
+        self.instances = Instances(self)
+        self.snapshots = Snapshots(self)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> Self:
+        """Build a client from ``AURA_CLIENT_ID``, ``AURA_CLIENT_SECRET`` and ``AURA_BASE_URL``.
+
+        Args:
+            environ: The environment to read (default ``os.environ``).
+            **options: Further keyword options of :class:`AuraClient`.
+
+        Raises:
+            AuraConfigurationError: A required variable is missing.
+        """
+        env = os.environ if environ is None else environ
+        missing = [n for n in ("AURA_CLIENT_ID", "AURA_CLIENT_SECRET") if not env.get(n)]
+        if missing:
+            raise AuraConfigurationError(f"missing environment variable(s): {', '.join(missing)}")
+        if env.get("AURA_BASE_URL"):
+            options.setdefault("base_url", env["AURA_BASE_URL"])
+        return cls(env["AURA_CLIENT_ID"], env["AURA_CLIENT_SECRET"], **options)
+
+    def with_options(
+        self,
+        *,
+        timeout: float | Timeout | None = _UNSET,
+        retry: RetryPolicy = _UNSET,
+    ) -> Self:
+        """Return a view with other defaults, sharing the session, limiter and token.
+
+        Closing the view does nothing; close the client it came from.
+        """
+        view = object.__new__(type(self))
+        view.__dict__.update(self.__dict__)
+        view._is_view = True
+        if timeout is not _UNSET:
+            view._timeout = _as_timeout(timeout)
+        if retry is not _UNSET:
+            view._retry = _check_option("retry", retry, RetryPolicy)
+        view._init_resources()
+        return view
+
+    def __repr__(self) -> str:
+        state = "closed" if self._core.closed else "open"
+        return f"<AuraClient client_id={self.client_id!r} base_url={self.base_url!r} {state}>"
+
+    async def __aenter__(self) -> Self:
+        self._ensure_open()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has been called."""
+        return self._core.closed
+
+    async def close(self) -> None:
+        """Close the client's own session (a caller-owned session is left open).
+
+        Idempotent; a view's close does nothing.
+        """
+        core = self._core
+        if self._is_view or core.closed:
+            return
+        core.closed = True
+        if core.owns_session and core.session is not None:
+            await core.session.close()
+
+    def __del__(self, _warn: Any = warnings.warn) -> None:
+        core = self.__dict__.get("_core")
+        if core is None or self.__dict__.get("_is_view", True) or core.closed:
+            return
+        if core.owns_session and core.session is not None and not core.session.closed:
+            _warn(
+                f"unclosed {self!r}: use 'async with AuraClient(...)' or await client.close()",
+                ResourceWarning,
+                source=self,
+            )
+
+    def _ensure_open(self) -> tuple[aiohttp.ClientSession, _Credential]:
+        """Return the session and shared credential state, creating them on first use."""
+        core = self._core
+        if core.closed:
+            raise ClientClosedError("this AuraClient is closed; create a new one")
+        if core.session is None:
+            core.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=None, connect=self._timeout.connect),
+                headers={hdrs.USER_AGENT: self._user_agent},
+            )
+        if core.credential is None:
+            core.credential = self._credential()
+        return core.session, core.credential
+
+    def _credential(self) -> _Credential:
+        loop = asyncio.get_running_loop()
+        digest = hashlib.sha256(self.__secret.encode()).hexdigest()
+        key = (loop, self.base_url, self.client_id, digest)
+        shared = _credentials.get(key)
+        if shared is None:
+            shared = _credentials[key] = _SharedCredential(None, TokenCache())
+        limiter = self._own_limiter
+        if limiter is None:
+            limiter = shared.limiter_for(self._rate_limit, self.logger)
+        return _Credential(limiter, self._own_tokens or shared.tokens, shared)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> RawResponse:
+        """Send one API call through the pipeline and return its 2xx answer.
+
+        Args:
+            method: The HTTP method.
+            path: The path below the API root, e.g. ``/instances``.
+            json: A JSON body.
+            params: Query parameters.
+            idempotent: Whether the call is safe to repeat (default: by method).
+
+        Returns:
+            The answer. A retried DELETE that found nothing returns its 404.
+
+        Raises:
+            AuraError: Every failure, typed.
+        """
+        session, credential = self._ensure_open()
+        ctx = CallContext(
+            method=method,
+            idempotent=method in IDEMPOTENT_METHODS if idempotent is None else idempotent,
+            retry=self._retry,
+            timeout=self._timeout,
+            logger=self.logger,
+        )
+        limiter = credential.limiter
+        middlewares = (
+            BackoffMiddleware(ctx, limiter),
+            AuthMiddleware(ctx, credential.tokens, self._fetch_token),
+            RateLimitMiddleware(ctx, limiter),
+        )
+        raw = await send(
+            session,
+            method,
+            self._api_root + path,
+            middlewares=middlewares,
+            deadline=self._timeout.total,
+            json_body=json,
+            params=params,
+            maybe_sent=lambda: ctx.maybe_sent,
+            idempotent=ctx.idempotent,
+        )
+        self._note_deprecation(raw)
+        if raw.status >= 300 and not ctx.already_gone:
+            raise api_error(raw)
+        if method != "GET":
+            self.logger.info(
+                "%s %s accepted (%d, request id %s)", method, path, raw.status, raw.request_id
+            )
+        return raw
+
+    async def _fetch_token(self) -> TokenGrant:
+        """POST the client credentials to the token endpoint (through the limiter)."""
+        session, credential = self._ensure_open()
+        ctx = CallContext(
+            method="POST",
+            idempotent=True,
+            retry=self._retry,
+            timeout=self._timeout,
+            logger=self.logger,
+        )
+        limiter = credential.limiter
+        raw = await send(
+            session,
+            "POST",
+            self.base_url + "/oauth/token",
+            middlewares=(BackoffMiddleware(ctx, limiter), RateLimitMiddleware(ctx, limiter)),
+            deadline=self._timeout.total,
+            form={"grant_type": "client_credentials"},
+            headers={hdrs.AUTHORIZATION: aiohttp.encode_basic_auth(self.client_id, self.__secret)},
+        )
+        if raw.status != 200:
+            raise api_error(raw)
+        return _parse_token(raw)
+
+    def _note_deprecation(self, raw: RawResponse) -> None:
+        expires = raw.headers.get(_DEPRECATION_HEADER)
+        credential = self._core.credential
+        if expires and credential is not None and not credential.deprecation_warned:
+            credential.deprecation_warned = True
+            self.logger.warning(
+                "the Aura API version in use is deprecated and will be removed on %s; "
+                "upgrade aura-async or pass a newer api_version",
+                expires,
+            )
+
+
+def _parse_token(raw: RawResponse) -> TokenGrant:
+    """Read the token endpoint's answer; ``token_type`` may be ``bearer`` or ``Bearer``."""
+    body = decode_json(raw)
+    if isinstance(body, dict):
+        value, lifetime = body.get("access_token"), body.get("expires_in")
+        token_type = body.get("token_type", "bearer")
+        if (
+            isinstance(value, str)
+            and value
+            and isinstance(lifetime, int | float)
+            and lifetime > 0
+            and str(token_type).lower() == "bearer"
+        ):
+            return TokenGrant(value=value, lifetime=float(lifetime))
+    raise ResponseValidationError(
+        "the token endpoint answered without a usable bearer token",
+        method="POST",
+        url=raw.url,
+        request_id=raw.request_id,
+    )
+
+
+def _check_credential(client_id: object, client_secret: object) -> None:
+    for name, value in (("client_id", client_id), ("client_secret", client_secret)):
+        if not isinstance(value, str) or not value.strip():
+            raise AuraConfigurationError(f"{name} must be a non-empty string")
+
+
+def _check_option(name: str, value: Any, kind: type, *, allow_none: bool = False) -> Any:
+    if (value is None and allow_none) or isinstance(value, kind):
+        return value
+    raise AuraConfigurationError(f"{name} must be a {kind.__name__}, got {value!r}")
+
+
+def _as_timeout(timeout: float | Timeout | None) -> Timeout:
+    if isinstance(timeout, Timeout):
+        return timeout
+    if timeout is None or (isinstance(timeout, int | float) and not isinstance(timeout, bool)):
+        return Timeout(total=timeout)
+    raise AuraConfigurationError(f"timeout must be seconds, a Timeout or None, got {timeout!r}")

@@ -1,0 +1,272 @@
+"""The request pipeline: aiohttp client middlewares, outermost first.
+
+``backoff -> auth -> rate limit -> (aiohttp sends)``. Each attempt therefore takes
+a fresh limiter slot and the current token, and the backoff layer sees every
+outcome. The middlewares of one call share a :class:`CallContext`. Errors leave
+the middlewares wrapped in :class:`PipelineError` (aiohttp would turn an
+``OSError`` such as :class:`AuraConnectionError` into its own ``ClientOSError``);
+:mod:`aura_async._transport` unwraps them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import aiohttp
+import attrs
+from aiohttp import ClientHandlerType, ClientRequest, ClientResponse, hdrs
+
+from aura_async._auth import Token, TokenFetch, TokenProvider
+from aura_async._config import RetryPolicy, Timeout
+from aura_async._errors import AuraError, error_from_response, is_token_expired_response
+from aura_async._ratelimit import Limiter
+from aura_async._retry import AttemptOutcome, RetryDecision, decide, parse_retry_after
+from aura_async._transport import (
+    PipelineError,
+    classify_exception,
+    connection_error,
+    outcome_unknown,
+)
+
+__all__ = ["AuthMiddleware", "BackoffMiddleware", "CallContext", "RateLimitMiddleware"]
+
+
+@attrs.define(kw_only=True)
+class CallContext:
+    """The state one API call shares between its middlewares and the transport.
+
+    Attributes:
+        method: The HTTP method.
+        idempotent: Whether the call may be repeated after an ambiguous failure.
+        retry: The retry policy of this call.
+        timeout: The timeouts of this call.
+        logger: Where attempts are logged.
+        retries_done: Attempts already retried.
+        maybe_sent: A request of this call may have reached the server.
+        priority: The next limiter wait goes to the head of the queue.
+        token_replaced: The token was already replaced once after a rejection.
+        already_gone: A retried DELETE found nothing to delete (success).
+    """
+
+    method: str
+    idempotent: bool
+    retry: RetryPolicy
+    timeout: Timeout
+    logger: logging.Logger
+    retries_done: int = 0
+    maybe_sent: bool = False
+    priority: bool = False
+    token_replaced: bool = False
+    already_gone: bool = False
+
+
+class BackoffMiddleware:
+    """Retries what the retry matrix allows; raises everything else as ours.
+
+    Args:
+        ctx: The call's context.
+        limiter: The shared limiter (told about 429s), or None.
+        rng: Jitter source (injectable for reproducible soaks).
+    """
+
+    def __init__(
+        self,
+        ctx: CallContext,
+        limiter: Limiter | None,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self._ctx = ctx
+        self._limiter = limiter
+        self._rng = rng
+
+    async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+        """Run attempts until one is final."""
+        ctx = self._ctx
+        while True:
+            started = time.monotonic()
+            resp, exc, outcome = await _attempt(req, handler)
+            decision = decide(
+                outcome,
+                method=ctx.method,
+                idempotent=ctx.idempotent,
+                retries_done=ctx.retries_done,
+                policy=ctx.retry,
+                jitter=self._rng(),
+            )
+            _log_attempt(ctx, req, resp, exc, decision, time.monotonic() - started)
+            if decision.action in ("return", "already_gone"):
+                ctx.already_gone = decision.action == "already_gone"
+                return resp  # type: ignore[return-value]  # "return" implies a response
+            await self._act(decision, req, resp, exc)
+
+    async def _act(
+        self,
+        decision: RetryDecision,
+        req: ClientRequest,
+        resp: ClientResponse | None,
+        exc: BaseException | None,
+    ) -> None:
+        """Prepare the next attempt, or raise the final error."""
+        ctx = self._ctx
+        if decision.action == "outcome_unknown":
+            cause = exc if resp is None else await _api_error(req, resp)
+            raise PipelineError(outcome_unknown(req, resp)) from cause
+        if decision.action == "raise":
+            if resp is None:
+                raise PipelineError(connection_error(req, exc)) from exc
+            raise PipelineError(await _api_error(req, resp))
+        if resp is not None:
+            resp.release()
+        ctx.retries_done += 1
+        if decision.action == "cooldown" and self._limiter is not None:
+            self._limiter.report_rejection(decision.delay)
+            ctx.priority = True
+        else:
+            await asyncio.sleep(decision.delay)
+
+
+async def _attempt(
+    req: ClientRequest, handler: ClientHandlerType
+) -> tuple[ClientResponse | None, BaseException | None, AttemptOutcome]:
+    """Run one attempt and describe its outcome for the retry policy."""
+    try:
+        resp = await handler(req)
+    except PipelineError:
+        raise
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        return None, exc, AttemptOutcome(classify_exception(exc))
+    retry_after = parse_retry_after(resp.headers.get(hdrs.RETRY_AFTER), now=datetime.now(UTC))
+    return resp, None, AttemptOutcome("response", resp.status, retry_after)
+
+
+async def _api_error(req: ClientRequest, resp: ClientResponse) -> AuraError:
+    retry_after = parse_retry_after(resp.headers.get(hdrs.RETRY_AFTER), now=datetime.now(UTC))
+    return error_from_response(
+        status=resp.status,
+        body=await resp.read(),
+        content_type=resp.headers.get(hdrs.CONTENT_TYPE),
+        method=req.method,
+        url=str(req.url),
+        request_id=resp.headers.get("X-Request-Id"),
+        retry_after=retry_after,
+    )
+
+
+def _log_attempt(
+    ctx: CallContext,
+    req: ClientRequest,
+    resp: ClientResponse | None,
+    exc: BaseException | None,
+    decision: RetryDecision,
+    elapsed: float,
+) -> None:
+    if not ctx.logger.isEnabledFor(logging.DEBUG):
+        return
+    ctx.logger.debug(
+        "%s %s -> %s (attempt %d, %.3fs, request id %s): %s%s",
+        req.method,
+        req.url.path,
+        resp.status if resp is not None else type(exc).__name__,
+        ctx.retries_done + 1,
+        elapsed,
+        resp.headers.get("X-Request-Id") if resp is not None else None,
+        decision.action,
+        f" ({decision.reason})" if decision.reason else "",
+    )
+
+
+class AuthMiddleware:
+    """Adds the bearer token; replaces a rejected token once and re-sends.
+
+    Args:
+        ctx: The call's context.
+        provider: The shared token provider.
+        fetch: Fetches a new token when the provider needs one.
+    """
+
+    def __init__(
+        self,
+        ctx: CallContext,
+        provider: TokenProvider,
+        fetch: TokenFetch,
+    ) -> None:
+        self._ctx = ctx
+        self._provider = provider
+        self._fetch = fetch
+
+    async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+        """Send with the current token; on a token rejection, once more with a new one."""
+        token = await self._authorize(req)
+        resp = await handler(req)
+        if self._ctx.token_replaced or not is_token_expired_response(
+            resp.status, await resp.read()
+        ):
+            return resp
+        # The server rejected the token before acting, so re-sending is safe.
+        self._ctx.token_replaced = True
+        self._provider.invalidate(token)
+        resp.release()
+        await self._authorize(req)
+        return await handler(req)
+
+    async def _authorize(self, req: ClientRequest) -> Token:
+        try:
+            token = await self._provider.token(self._fetch)
+        except AuraError as exc:
+            raise PipelineError(exc) from exc.__cause__
+        req.headers[hdrs.AUTHORIZATION] = f"Bearer {token.value}"
+        return token
+
+
+class RateLimitMiddleware:
+    """Takes a limiter slot for each send and bounds the attempt's duration.
+
+    The response body is read here, inside the attempt timeout, so that a body cut
+    short counts as a lost attempt and the slot is released when the answer is
+    complete.
+
+    Args:
+        ctx: The call's context.
+        limiter: The shared limiter, or None when rate limiting is off.
+    """
+
+    def __init__(self, ctx: CallContext, limiter: Limiter | None) -> None:
+        self._ctx = ctx
+        self._limiter = limiter
+
+    async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+        """Wait for a slot, then send and read the answer within the attempt timeout."""
+        if self._limiter is None:
+            return await self._send(req, handler)
+        permit = await self._limiter.acquire(priority=self._ctx.priority)
+        self._ctx.priority = False
+        sent = answered = True
+        try:
+            return await self._send(req, handler)
+        except BaseException as exc:
+            sent = classify_exception(exc) != "not_sent"
+            answered = False
+            raise
+        finally:
+            permit.release(sent=sent, answered=answered)
+
+    async def _send(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+        already_sent, self._ctx.maybe_sent = self._ctx.maybe_sent, True
+        try:
+            async with asyncio.timeout(self._ctx.timeout.attempt):
+                resp = await handler(req)
+                try:
+                    await resp.read()
+                except BaseException:
+                    resp.close()
+                    raise
+        except BaseException as exc:
+            if classify_exception(exc) == "not_sent":
+                self._ctx.maybe_sent = already_sent
+            raise
+        return resp

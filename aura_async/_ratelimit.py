@@ -1,0 +1,254 @@
+"""The shared rate limiter: at most ``requests`` sends in any window of ``per`` seconds.
+
+Why a sliding log keyed on *completion* times: the server counts a request when it
+receives it, which is some time between our admission and the moment its answer
+(or failure) reaches us. A slot therefore stays occupied while its request is in
+flight, and for ``per`` seconds after it completes. Then no ``requests + 1`` sends
+can land in one server window, whatever the network jitter, and a long saturated
+run still uses ``per / (per + latency)`` of the allowance. A request whose outcome
+is unknown (timeout, reset) is counted ``margin`` seconds longer, since its bytes
+may still be on their way.
+
+Waiters are served strictly FIFO by one pump task; only the pump ever waits on the
+aiolimiter bucket used for paced sending, so admission stays O(1) however many
+coroutines queue up (aiolimiter re-parks all its waiters on every wake-up).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+from typing import Protocol
+
+from aiolimiter import AsyncLimiter
+
+from aura_async._config import RateLimit
+
+__all__ = ["Limiter", "LocalLimiter", "Permit"]
+
+_log = logging.getLogger("aura_async")
+
+# Completion times are compared with a small tolerance, so that a send exactly
+# ``per`` after a completion cannot fall in the same server window.
+_EPSILON = 0.001
+# The burst a limiter falls back to once the server proves stricter than a
+# sliding window: a fraction of the allowance, at least 1.
+_PACED_BURST_FRACTION = 25
+
+
+class Permit(Protocol):
+    """The right to send one request, returned by :meth:`Limiter.acquire`."""
+
+    def release(self, *, sent: bool = True, answered: bool = True) -> None:
+        """Report that the request finished.
+
+        Args:
+            sent: False when the request provably never left (a connect error):
+                the slot is returned at once.
+            answered: False when no complete answer arrived (timeout, reset):
+                the slot is held for the limiter's safety margin longer.
+        """
+
+
+class Limiter(Protocol):
+    """What the request pipeline needs from a limiter (local or shared)."""
+
+    async def acquire(self, *, priority: bool = False) -> Permit:
+        """Wait for a send slot.
+
+        Args:
+            priority: Go to the head of the queue (the call that got a 429 goes
+                first after the cooldown).
+
+        Returns:
+            A permit to release when the request has finished.
+        """
+
+    def report_rejection(self, delay: float) -> None:
+        """Report a 429: no send for ``delay`` seconds, for every coroutine."""
+
+
+class _LocalPermit:
+    """A slot of a :class:`LocalLimiter`; released at most once."""
+
+    __slots__ = ("_limiter", "_released")
+
+    def __init__(self, limiter: LocalLimiter) -> None:
+        self._limiter = limiter
+        self._released = False
+
+    def release(self, *, sent: bool = True, answered: bool = True) -> None:
+        """See :meth:`Permit.release`."""
+        if not self._released:
+            self._released = True
+            self._limiter._complete(sent=sent, answered=answered)
+
+
+class LocalLimiter:
+    """An in-process limiter shared by every coroutine of one credential.
+
+    Args:
+        rate: The allowance. ``rate.burst`` set means paced sending from the start.
+        loop: The event loop it belongs to (default: the running loop).
+    """
+
+    def __init__(self, rate: RateLimit, *, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self.rate = rate
+        self._loop = loop or asyncio.get_running_loop()
+        self._margin = rate.effective_margin
+        self._in_flight = 0
+        self._completions: collections.deque[float] = collections.deque()
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._live_waiters = 0
+        self._pump_task: asyncio.Task[None] | None = None
+        self._wakeup: asyncio.Future[None] | None = None
+        self._cooldown_until = 0.0
+        self._bucket: AsyncLimiter | None = None
+        self._bucket_needs_fill = False
+        self._bucket_slot_held = False
+        if rate.burst is not None:
+            self._bucket = AsyncLimiter(rate.burst, rate.burst * rate.per / rate.requests)
+
+    @property
+    def paced(self) -> bool:
+        """True once sends are paced by a small-burst bucket."""
+        return self._bucket is not None
+
+    def sends_in_window(self) -> int:
+        """Return the sends that still occupy a slot (in flight or recently completed)."""
+        self._prune(self._loop.time())
+        return self._in_flight + len(self._completions)
+
+    async def acquire(self, *, priority: bool = False) -> Permit:
+        """See :meth:`Limiter.acquire`. Cancelling the wait frees the queue place."""
+        if not self._waiters and self._ready_now():
+            await self._take_bucket_slot()  # never suspends: _ready_now saw capacity
+            return self._admit()
+        waiter: asyncio.Future[None] = self._loop.create_future()
+        self._enqueue(waiter, priority=priority)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                # Admitted in the same instant as cancelled: give the slot back.
+                self._complete(sent=False, answered=True)
+            raise
+        return _LocalPermit(self)
+
+    def report_rejection(self, delay: float) -> None:
+        """See :meth:`Limiter.report_rejection`. Overlapping cooldowns end at the later one."""
+        self._cooldown_until = max(self._cooldown_until, self._loop.time() + max(0.0, delay))
+        if self._bucket is None and self.sends_in_window() < self.rate.requests:
+            self._switch_to_paced()
+        self._poke()
+
+    def _switch_to_paced(self) -> None:
+        burst = max(1, self.rate.requests // _PACED_BURST_FRACTION)
+        self._bucket = AsyncLimiter(burst, burst * self.rate.per / self.rate.requests)
+        # The server's own budget is exhausted right now: start with a full bucket.
+        self._bucket_needs_fill = True
+        _log.info(
+            "the server limits more strictly than %d per %gs in a sliding window; "
+            "pacing sends with a burst of %d from now on",
+            self.rate.requests,
+            self.rate.per,
+            burst,
+        )
+
+    def _ready_now(self) -> bool:
+        if self._delay(self._loop.time()) != 0.0:
+            return False
+        return self._bucket is None or (not self._bucket_needs_fill and self._bucket.has_capacity())
+
+    async def _take_bucket_slot(self) -> None:
+        """Consume one slot of the pacing bucket, if pacing (waits only in the pump)."""
+        if self._bucket is None:
+            return
+        if self._bucket_needs_fill:
+            self._bucket_needs_fill = False
+            await self._bucket.acquire(self._bucket.max_rate)
+        await self._bucket.acquire()
+
+    def _delay(self, now: float) -> float | None:
+        """Seconds until the window and cooldown allow a send; None: wait for a completion."""
+        self._prune(now)
+        wait = max(0.0, self._cooldown_until - now)
+        excess = self._in_flight + len(self._completions) - self.rate.requests
+        if excess < 0:
+            return wait
+        if excess >= len(self._completions):
+            return None
+        return max(wait, self._completions[excess] + self.rate.per - now)
+
+    def _prune(self, now: float) -> None:
+        horizon = now - self.rate.per
+        completions = self._completions
+        while completions and completions[0] <= horizon:
+            completions.popleft()
+
+    def _admit(self) -> _LocalPermit:
+        self._in_flight += 1
+        return _LocalPermit(self)
+
+    def _complete(self, *, sent: bool, answered: bool) -> None:
+        self._in_flight -= 1
+        if sent:
+            now = self._loop.time()
+            held_until = now + _EPSILON + (0.0 if answered else self._margin)
+            # Keep the deque sorted: a later entry may not end before an earlier one.
+            if self._completions and self._completions[-1] > held_until:
+                held_until = self._completions[-1]
+            self._completions.append(held_until)
+        self._poke()
+
+    def _enqueue(self, waiter: asyncio.Future[None], *, priority: bool) -> None:
+        if priority:
+            self._waiters.appendleft(waiter)
+        else:
+            self._waiters.append(waiter)
+        self._live_waiters += 1
+        waiter.add_done_callback(self._on_waiter_done)
+        if self._pump_task is None or self._pump_task.done():
+            self._pump_task = self._loop.create_task(self._pump(), name="aura_async-limiter")
+
+    def _on_waiter_done(self, waiter: asyncio.Future[None]) -> None:
+        self._live_waiters -= 1
+        if self._live_waiters == 0:
+            self._poke()
+
+    def _poke(self) -> None:
+        """Wake the pump to re-evaluate (a slot freed, a cooldown, a waiter left)."""
+        if self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)
+
+    async def _pump(self) -> None:
+        while self._waiters:
+            head = self._waiters[0]
+            if head.done():
+                self._waiters.popleft()
+                continue
+            delay = self._delay(self._loop.time())
+            if delay != 0.0:
+                await self._sleep(delay)
+            elif self._bucket is not None and not self._bucket_slot_held:
+                # Only the pump waits on the bucket, so aiolimiter never holds more
+                # than one waiter; the window and cooldown are re-checked after.
+                await self._take_bucket_slot()
+                self._bucket_slot_held = True
+            else:
+                self._waiters.popleft()
+                self._bucket_slot_held = False
+                self._admit()
+                head.set_result(None)
+
+    async def _sleep(self, delay: float | None) -> None:
+        """Sleep for ``delay`` (None: until poked), returning early when poked."""
+        self._wakeup = self._loop.create_future()
+        handle = None if delay is None else self._loop.call_later(delay, self._poke)
+        try:
+            await self._wakeup
+        finally:
+            self._wakeup = None
+            if handle is not None:
+                handle.cancel()

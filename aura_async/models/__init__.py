@@ -1,0 +1,83 @@
+"""The attrs models of the Aura API: responses, request bodies and enums.
+
+Every model is frozen and keyword-only; field names are the wire names. Responses come
+from :mod:`aura_async._convert`; request models check their fields when built and raise
+:class:`~aura_async._errors.AuraValidationError` naming the field.
+"""
+
+from aura_async.models._common import CloudProvider, InstanceType
+from aura_async.models.customer_managed_keys import (
+    CustomerManagedKey,
+    CustomerManagedKeyCreateRequest,
+    CustomerManagedKeyStatus,
+    CustomerManagedKeySummary,
+)
+from aura_async.models.graph_analytics import (
+    DeletedGraphAnalyticsSession,
+    GraphAnalyticsSession,
+    GraphAnalyticsSessionCreateRequest,
+    SessionStatus,
+)
+from aura_async.models.instances import (
+    CdcEnrichmentMode,
+    CreatedInstance,
+    Instance,
+    InstanceCreateRequest,
+    InstanceOverwriteRequest,
+    InstanceStatus,
+    InstanceSummary,
+    InstanceUpdateRequest,
+    InstanceUpgradeRequest,
+)
+from aura_async.models.sizing import (
+    GraphAnalyticsSessionSizeEstimate,
+    GraphAnalyticsSessionSizingRequest,
+    InstanceSizeEstimate,
+    InstanceSizingRequest,
+)
+from aura_async.models.snapshots import (
+    CreatedSnapshot,
+    Snapshot,
+    SnapshotProfile,
+    SnapshotStatus,
+)
+from aura_async.models.tenants import (
+    InstanceConfiguration,
+    MetricsIntegration,
+    Tenant,
+    TenantSummary,
+)
+
+__all__ = [
+    "CdcEnrichmentMode",
+    "CloudProvider",
+    "CreatedInstance",
+    "CreatedSnapshot",
+    "CustomerManagedKey",
+    "CustomerManagedKeyCreateRequest",
+    "CustomerManagedKeyStatus",
+    "CustomerManagedKeySummary",
+    "DeletedGraphAnalyticsSession",
+    "GraphAnalyticsSession",
+    "GraphAnalyticsSessionCreateRequest",
+    "GraphAnalyticsSessionSizeEstimate",
+    "GraphAnalyticsSessionSizingRequest",
+    "Instance",
+    "InstanceConfiguration",
+    "InstanceCreateRequest",
+    "InstanceOverwriteRequest",
+    "InstanceSizeEstimate",
+    "InstanceSizingRequest",
+    "InstanceStatus",
+    "InstanceSummary",
+    "InstanceType",
+    "InstanceUpdateRequest",
+    "InstanceUpgradeRequest",
+    "MetricsIntegration",
+    "SessionStatus",
+    "Snapshot",
+    "SnapshotProfile",
+    "SnapshotStatus",
+    "Tenant",
+    "TenantSummary",
+]

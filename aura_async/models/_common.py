@@ -1,0 +1,229 @@
+"""Enums shared by several resources, and the local checks that request models run.
+
+The checks raise :class:`~aura_async._errors.AuraValidationError` naming the field, so that
+a bad argument fails before anything is sent. They check only what needs no server: types,
+lengths, known enum values, fields that go together.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import attrs
+
+from aura_async._errors import AuraValidationError
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+NAME_MAX_LENGTH = 30
+"""The longest instance or customer managed key name the API accepts."""
+
+
+class CloudProvider(enum.StrEnum):
+    """The cloud provider hosting an instance, a key or a session."""
+
+    GCP = "gcp"
+    AWS = "aws"
+    AZURE = "azure"
+
+
+class InstanceType(enum.StrEnum):
+    """The type of an instance (``enterprise-db`` stands for Virtual Dedicated Cloud)."""
+
+    ENTERPRISE_DB = "enterprise-db"
+    ENTERPRISE_DS = "enterprise-ds"
+    BUSINESS_CRITICAL = "business-critical"
+    PROFESSIONAL_DB = "professional-db"
+    PROFESSIONAL_DS = "professional-ds"
+    FREE_DB = "free-db"
+
+
+Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def invalid(attribute: attrs.Attribute[Any], problem: str) -> AuraValidationError:
+    """Build the error for a request field that fails a local check.
+
+    Args:
+        attribute: the attrs field that failed.
+        problem: what is wrong, phrased to follow the field name.
+
+    Returns:
+        An AuraValidationError whose message starts with the field name.
+    """
+    return AuraValidationError(f"{attribute.name} {problem}")
+
+
+def coerce_member(enum_cls: type[_E], value: _E | str | None) -> _E | str | None:
+    """Turn a string that is a value of ``enum_cls`` into its member; return anything else
+    unchanged, for the field's validator to reject with the field's name.
+
+    Args:
+        enum_cls: the enum to look the value up in.
+        value: what the caller passed.
+
+    Returns:
+        The member, or the value unchanged.
+    """
+    if isinstance(value, str) and not isinstance(value, enum.Enum):
+        try:
+            return enum_cls(value)
+        except ValueError:
+            return value  # left for the field's validator, which names the field
+    return value
+
+
+def to_instance_type(value: InstanceType | str | None) -> InstanceType | str | None:
+    """Turn a known instance type string into its member; leave anything else to validation.
+
+    Args:
+        value: an InstanceType, its string value, or None.
+
+    Returns:
+        The InstanceType member for a known string, otherwise the value unchanged (the
+        field's validator then rejects it).
+    """
+    return coerce_member(InstanceType, value)
+
+
+def to_cloud_provider(value: CloudProvider | str | None) -> CloudProvider | str | None:
+    """Turn a known cloud provider string into its member; leave anything else to validation.
+
+    Args:
+        value: a CloudProvider, its string value, or None.
+
+    Returns:
+        The CloudProvider member for a known string, otherwise the value unchanged.
+    """
+    return coerce_member(CloudProvider, value)
+
+
+def member_of(enum_cls: type[enum.Enum], *, optional: bool = False) -> Validator:
+    """Build a validator that accepts only members of ``enum_cls`` (and None if optional).
+
+    Args:
+        enum_cls: the enum whose members are accepted.
+        optional: whether None is accepted too.
+
+    Returns:
+        An attrs validator raising AuraValidationError that lists the accepted values.
+    """
+
+    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if (value is None and optional) or isinstance(value, enum_cls):
+            return
+        accepted = ", ".join(repr(member.value) for member in enum_cls)
+        raise invalid(attribute, f"must be one of {accepted}, got {value!r}")
+
+    return validate
+
+
+def text(*, optional: bool = False) -> Validator:
+    """Build a validator for a non-empty string (or None if optional).
+
+    Args:
+        optional: whether None is accepted too.
+
+    Returns:
+        An attrs validator raising AuraValidationError.
+    """
+
+    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and optional:
+            return
+        if not isinstance(value, str) or not value:
+            raise invalid(attribute, f"must be a non-empty string, got {value!r}")
+
+    return validate
+
+
+def resource_name(*, optional: bool = False, max_length: int = NAME_MAX_LENGTH) -> Validator:
+    """Build a validator for a resource name: 1 to ``max_length`` characters, not padded.
+
+    Args:
+        optional: whether None is accepted too.
+        max_length: the longest name accepted.
+
+    Returns:
+        An attrs validator raising AuraValidationError.
+    """
+
+    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and optional:
+            return
+        if not isinstance(value, str) or not 1 <= len(value) <= max_length:
+            raise invalid(attribute, f"must be a string of 1 to {max_length} characters")
+        if value != value.strip():
+            raise invalid(attribute, "must not start or end with whitespace")
+
+    return validate
+
+
+def flag(*, optional: bool = True) -> Validator:
+    """Build a validator for a boolean (or None if optional).
+
+    Args:
+        optional: whether None is accepted too.
+
+    Returns:
+        An attrs validator raising AuraValidationError.
+    """
+
+    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if (value is None and optional) or isinstance(value, bool):
+            return
+        raise invalid(attribute, f"must be true or false, got {value!r}")
+
+    return validate
+
+
+def count(*, optional: bool = False) -> Validator:
+    """Build a validator for a non-negative integer (or None if optional).
+
+    Args:
+        optional: whether None is accepted too.
+
+    Returns:
+        An attrs validator raising AuraValidationError.
+    """
+
+    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and optional:
+            return
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise invalid(attribute, f"must be a non-negative integer, got {value!r}")
+
+    return validate
+
+
+def texts(*, optional: bool = True) -> Validator:
+    """Build a validator for a tuple of non-empty strings (or None if optional).
+
+    Args:
+        optional: whether None is accepted too.
+
+    Returns:
+        An attrs validator raising AuraValidationError.
+    """
+
+    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and optional:
+            return
+        if not isinstance(value, tuple) or not all(isinstance(v, str) and v for v in value):
+            raise invalid(attribute, f"must be a tuple of non-empty strings, got {value!r}")
+
+    return validate
+
+
+def to_tuple(value: tuple[str, ...] | list[str] | None) -> tuple[str, ...] | None:
+    """Accept a list where a request model wants a tuple (models are frozen).
+
+    Args:
+        value: a tuple, a list, or None.
+
+    Returns:
+        A tuple for a list, otherwise the value unchanged.
+    """
+    return tuple(value) if isinstance(value, list) else value

@@ -1,0 +1,44 @@
+"""Shared fixtures: an emulator on a free loopback port, and clients pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from aura_async import AuraClient, RetryPolicy
+from aura_async.testing import AuraEmulator
+
+# Fast backoff for tests: retries happen, but in milliseconds.
+FAST_RETRY = RetryPolicy(max_retries=3, backoff_base=0.001, backoff_cap=0.005)
+
+ClientFactory = Callable[..., AuraClient]
+
+
+def make_client(emu: AuraEmulator, **options: Any) -> AuraClient:
+    """Return a client of ``emu``'s first credential; rate limiting off unless given."""
+    options.setdefault("rate_limit", None)
+    options.setdefault("retry", FAST_RETRY)
+    return AuraClient(emu.client_id, emu.client_secret, base_url=emu.url, **options)
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[AuraEmulator]:
+    """An emulator with its rate limit off and quick state transitions."""
+    async with AuraEmulator(rate_limit=None, transition_delay=0.01) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def manual_emu() -> AsyncIterator[AuraEmulator]:
+    """An emulator whose state changes only when the test calls ``settle()``."""
+    async with AuraEmulator(rate_limit=None, transition_delay=None) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def client(emu: AuraEmulator) -> AsyncIterator[AuraClient]:
+    """A client of ``emu``, closed after the test."""
+    async with make_client(emu) as aura:
+        yield aura

@@ -1,0 +1,206 @@
+"""The in-process limiter, on its own: window, FIFO, cooldown, pacing, cancellation.
+
+Rates are scaled down (windows of a few tenths of a second); assertions are lower
+bounds on time (never "it was fast"), orders, and counts, so a loaded machine
+can only make them slower, not wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+
+import pytest
+
+from aura_async._config import RateLimit
+from aura_async._ratelimit import LocalLimiter
+
+
+async def _send_through(
+    limiter: LocalLimiter, latency: float, log: list[tuple[float, float]]
+) -> None:
+    """Acquire, 'send' for ``latency`` seconds, release; record (admitted, completed)."""
+    loop = asyncio.get_running_loop()
+    permit = await limiter.acquire()
+    admitted = loop.time()
+    await asyncio.sleep(latency)
+    permit.release()
+    log.append((admitted, loop.time()))
+
+
+def _receipts_in_worst_window(
+    log: list[tuple[float, float]], per: float, rng: random.Random
+) -> int:
+    """Place each request's server receipt anywhere in its flight; count the fullest window."""
+    receipts = sorted(rng.uniform(admitted, completed) for admitted, completed in log)
+    most, start = 0, 0
+    for end, t in enumerate(receipts):
+        while receipts[start] <= t - per:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+async def test_a_burst_of_the_whole_allowance_is_admitted_without_waiting() -> None:
+    limiter = LocalLimiter(RateLimit(20, per=30.0))
+    permits = [await asyncio.wait_for(limiter.acquire(), 1.0) for _ in range(20)]
+    assert len(permits) == 20
+    assert limiter.sends_in_window() == 20
+
+
+async def test_the_next_send_waits_a_full_window_after_a_completion() -> None:
+    per = 0.2
+    limiter = LocalLimiter(RateLimit(3, per=per))
+    loop = asyncio.get_running_loop()
+    for _ in range(3):
+        (await limiter.acquire()).release()
+    released = loop.time()
+    await limiter.acquire()
+    assert loop.time() - released >= per
+
+
+async def test_an_in_flight_send_holds_its_slot_until_it_completes() -> None:
+    limiter = LocalLimiter(RateLimit(1, per=0.05))
+    first = await limiter.acquire()
+    second = asyncio.ensure_future(limiter.acquire())
+    await asyncio.sleep(0.12)  # two windows: a time-based slot would have freed
+    assert not second.done()
+    first.release()
+    (await asyncio.wait_for(second, 5.0)).release()
+
+
+async def test_a_send_that_never_left_frees_its_slot_at_once() -> None:
+    limiter = LocalLimiter(RateLimit(1, per=60.0))
+    (await limiter.acquire()).release(sent=False)
+    permit = await asyncio.wait_for(limiter.acquire(), 1.0)
+    permit.release()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_no_window_ever_holds_more_than_the_allowance(seed: int) -> None:
+    """Whatever the latencies, receipts placed anywhere in flight never overfill a window."""
+    requests, per = 10, 0.15
+    limiter = LocalLimiter(RateLimit(requests, per=per))
+    rng = random.Random(seed)
+    log: list[tuple[float, float]] = []
+    latencies = [rng.choice([0.0, 0.001, 0.02, 0.08]) for _ in range(45)]
+    await asyncio.wait_for(
+        asyncio.gather(*(_send_through(limiter, lat, log) for lat in latencies)), 20.0
+    )
+    assert len(log) == 45
+    for trial in range(20):
+        assert _receipts_in_worst_window(log, per, random.Random(trial)) <= requests
+
+
+async def test_waiters_are_admitted_in_arrival_order() -> None:
+    limiter = LocalLimiter(RateLimit(2, per=0.05))
+    order: list[int] = []
+
+    async def take(i: int) -> None:
+        (await limiter.acquire()).release()
+        order.append(i)
+
+    tasks = []
+    for i in range(12):
+        tasks.append(asyncio.ensure_future(take(i)))
+        await asyncio.sleep(0)  # arrive one after another
+    await asyncio.wait_for(asyncio.gather(*tasks), 10.0)
+    assert order == list(range(12))
+
+
+async def test_a_cancelled_waiter_frees_its_place_for_the_next() -> None:
+    limiter = LocalLimiter(RateLimit(1, per=0.05))
+    held = await limiter.acquire()
+    doomed = asyncio.ensure_future(limiter.acquire())
+    survivor = asyncio.ensure_future(limiter.acquire())
+    await asyncio.sleep(0)
+    doomed.cancel()
+    held.release()
+    permit = await asyncio.wait_for(survivor, 5.0)
+    assert doomed.cancelled()
+    assert limiter.sends_in_window() == 1  # the survivor's slot and the expired one only
+    permit.release()
+
+
+async def test_a_cooldown_holds_every_send_until_it_ends() -> None:
+    limiter = LocalLimiter(RateLimit(100, per=0.01, burst=100))
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    limiter.report_rejection(0.1)
+    waiters = [asyncio.ensure_future(limiter.acquire()) for _ in range(3)]
+    await asyncio.wait_for(asyncio.gather(*waiters), 5.0)
+    assert loop.time() - start >= 0.1
+
+
+async def test_overlapping_cooldowns_end_at_the_later_deadline_not_the_sum() -> None:
+    limiter = LocalLimiter(RateLimit(100, per=0.01, burst=100))
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    limiter.report_rejection(0.15)
+    limiter.report_rejection(0.05)  # ends earlier: changes nothing
+    await asyncio.wait_for(limiter.acquire(), 5.0)
+    elapsed = loop.time() - start
+    assert elapsed >= 0.15
+    assert elapsed < 0.15 + 0.05 + 1.0  # not the sum (0.2) plus a wide scheduling allowance
+
+
+async def test_the_rejected_call_goes_first_after_the_cooldown() -> None:
+    limiter = LocalLimiter(RateLimit(100, per=0.01, burst=100))
+    limiter.report_rejection(0.05)
+    order: list[str] = []
+
+    async def take(name: str, *, priority: bool = False) -> None:
+        await limiter.acquire(priority=priority)
+        order.append(name)
+
+    waiting = [asyncio.ensure_future(take(f"w{i}")) for i in range(3)]
+    await asyncio.sleep(0)
+    retry = asyncio.ensure_future(take("rejected", priority=True))
+    await asyncio.wait_for(asyncio.gather(*waiting, retry), 5.0)
+    assert order[0] == "rejected"
+
+
+async def test_a_429_below_the_allowance_switches_to_paced_sending() -> None:
+    limiter = LocalLimiter(RateLimit(50, per=1.0))
+    for _ in range(5):
+        (await limiter.acquire()).release()
+    assert not limiter.paced
+    limiter.report_rejection(0.0)
+    assert limiter.paced  # 5 sends < 50 allowed: the server is stricter than a sliding log
+
+
+async def test_a_429_with_a_full_log_keeps_bursting() -> None:
+    limiter = LocalLimiter(RateLimit(5, per=60.0))
+    for _ in range(5):
+        (await limiter.acquire()).release()
+    limiter.report_rejection(0.0)
+    assert not limiter.paced
+
+
+async def test_paced_sending_spaces_sends_by_the_average_interval() -> None:
+    # burst 1 of 10 per 0.5 s: one send per 0.05 s at most.
+    limiter = LocalLimiter(RateLimit(10, per=0.5, burst=1))
+    loop = asyncio.get_running_loop()
+    times = []
+    for _ in range(4):
+        (await asyncio.wait_for(limiter.acquire(), 5.0)).release(sent=False)
+        times.append(loop.time())
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert all(gap >= 0.05 * 0.9 for gap in gaps), gaps
+
+
+async def test_ten_thousand_waiters_all_get_through_in_order() -> None:
+    limiter = LocalLimiter(RateLimit(1, per=60.0))  # one in flight at a time
+    held = await limiter.acquire()
+    order: list[int] = []
+
+    async def take(i: int) -> None:
+        (await limiter.acquire()).release(sent=False)
+        order.append(i)
+
+    tasks = [asyncio.ensure_future(take(i)) for i in range(10_000)]
+    await asyncio.sleep(0)
+    held.release(sent=False)
+    await asyncio.wait_for(asyncio.gather(*tasks), 30.0)
+    assert order == list(range(10_000))

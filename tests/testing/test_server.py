@@ -1,0 +1,257 @@
+"""``AuraEmulator`` over loopback, the package's exports, and the standalone server."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import sys
+from typing import Any
+
+import aiohttp
+import pytest
+
+import aura_async.testing
+from aura_async.testing import AuraEmulator, Fault, ServerRateLimit
+from aura_async.testing.__main__ import parse_args, rate_limit_from_args
+from aura_async.testing._clock import ManualClock
+
+FORM = {"grant_type": "client_credentials"}
+
+
+async def _token(session: aiohttp.ClientSession, emu: AuraEmulator) -> dict[str, str]:
+    auth = aiohttp.encode_basic_auth(emu.client_id, emu.client_secret)
+    async with session.post(
+        f"{emu.url}/oauth/token", data=FORM, headers={"Authorization": auth}
+    ) as response:
+        assert response.status == 200
+        return {"Authorization": f"Bearer {(await response.json())['access_token']}"}
+
+
+async def test_serves_the_api_with_a_seeded_project(http_session: aiohttp.ClientSession) -> None:
+    async with AuraEmulator() as emu:
+        assert emu.url.startswith("http://127.0.0.1:")
+        assert emu.url.rsplit(":", 1)[1].isdigit()
+        headers = await _token(http_session, emu)
+        async with http_session.get(f"{emu.url}/v1/tenants", headers=headers) as response:
+            assert response.status == 200
+            tenants = (await response.json())["data"]
+    assert [tenant["id"] for tenant in tenants] == [emu.tenant_id]
+    assert emu.journal.count("GET", "/v1/tenants", 200, emu.client_id) == 1
+    assert emu.journal.token_requests(emu.client_id) == 1
+    with pytest.raises(RuntimeError, match="not started"):
+        _ = emu.url
+
+
+async def test_unseeded_emulator_has_no_project(http_session: aiohttp.ClientSession) -> None:
+    async with AuraEmulator(seed=False, rate_limit=None) as emu:
+        assert emu.tenant_id is None
+        headers = await _token(http_session, emu)
+        async with http_session.get(f"{emu.url}/v1/tenants", headers=headers) as response:
+            assert (await response.json()) == {"data": []}
+
+
+def test_repr_hides_the_secret() -> None:
+    emu = AuraEmulator(credentials={"alice": "top-secret-value"})
+    assert (emu.client_id, emu.client_secret) == ("alice", "top-secret-value")
+    assert "top-secret-value" not in repr(emu)
+    assert "not started" in repr(emu)
+
+
+async def test_start_twice_fails_and_close_is_idempotent() -> None:
+    emu = AuraEmulator()
+    await emu.start()
+    try:
+        with pytest.raises(RuntimeError, match="already started"):
+            await emu.start()
+    finally:
+        await emu.close()
+    await emu.close()
+
+
+async def test_a_taken_port_raises_and_leaks_nothing() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        emu = AuraEmulator(port=taken.getsockname()[1])
+        with pytest.raises(OSError):
+            await emu.start()
+    await emu.start()  # the failed start left it startable
+    await emu.close()
+
+
+async def test_credential_controls(http_session: aiohttp.ClientSession) -> None:
+    async with AuraEmulator(expired_token_status=403, rate_limit=None) as emu:
+        bob, bob_secret = emu.add_credentials("bob")
+        headers = await _token(http_session, emu)
+        emu.expire_tokens(emu.client_id)
+        async with http_session.get(f"{emu.url}/v1/tenants", headers=headers) as response:
+            assert response.status == 403
+            assert await response.json() == {"error": "Token has expired"}
+        auth = aiohttp.encode_basic_auth(bob, bob_secret)
+        emu.revoke(bob)
+        async with http_session.post(
+            f"{emu.url}/oauth/token", data=FORM, headers={"Authorization": auth}
+        ) as response:
+            assert response.status == 401
+
+
+async def test_injected_fault_and_clear(http_session: aiohttp.ClientSession) -> None:
+    async with AuraEmulator() as emu:
+        headers = await _token(http_session, emu)
+        fault = emu.inject(Fault("GET", "/v1/tenants", status=502, times=None))
+        assert isinstance(fault, Fault)
+        async with http_session.get(f"{emu.url}/v1/tenants", headers=headers) as response:
+            assert response.status == 502
+        emu.clear_faults()
+        async with http_session.get(f"{emu.url}/v1/tenants", headers=headers) as response:
+            assert response.status == 200
+
+
+async def _create_instance(
+    session: aiohttp.ClientSession, emu: AuraEmulator, headers: dict[str, str], name: str
+) -> aiohttp.ClientResponse:
+    configuration = await _a_configuration(session, emu, headers)
+    body = {**configuration, "name": name, "tenant_id": emu.tenant_id}
+    return await session.post(f"{emu.url}/v1/instances", json=body, headers=headers)
+
+
+async def _a_configuration(
+    session: aiohttp.ClientSession, emu: AuraEmulator, headers: dict[str, str]
+) -> dict[str, Any]:
+    async with session.get(f"{emu.url}/v1/tenants/{emu.tenant_id}", headers=headers) as response:
+        configurations = (await response.json())["data"]["instance_configurations"]
+    chosen = next(c for c in configurations if c["type"] == "professional-db")
+    keys = ("type", "region", "cloud_provider", "memory", "version")
+    return {key: chosen[key] for key in keys}
+
+
+async def test_after_apply_creates_the_instance_but_the_client_sees_a_500(
+    http_session: aiohttp.ClientSession,
+) -> None:
+    async with AuraEmulator() as emu:
+        headers = await _token(http_session, emu)
+        emu.inject(Fault("POST", "/v1/instances", status=500, after_apply=True))
+        async with await _create_instance(http_session, emu, headers, "ambiguous") as response:
+            assert response.status == 500
+        assert emu.state.instance_names() == {"ambiguous": 1}
+
+
+async def test_the_manual_clock_drives_state_transitions(
+    manual_clock: ManualClock, http_session: aiohttp.ClientSession
+) -> None:
+    async with AuraEmulator(clock=manual_clock, transition_delay=30.0) as emu:
+        headers = await _token(http_session, emu)
+        async with await _create_instance(http_session, emu, headers, "stepped") as response:
+            assert response.status == 202
+            instance_id = (await response.json())["data"]["id"]
+        assert emu.state.instances[instance_id].status == "creating"
+        manual_clock.advance(30.0)
+        async with http_session.get(
+            f"{emu.url}/v1/instances/{instance_id}", headers=headers
+        ) as response:
+            assert (await response.json())["data"]["status"] == "running"
+
+
+async def test_settle_completes_pending_transitions(http_session: aiohttp.ClientSession) -> None:
+    async with AuraEmulator(transition_delay=None) as emu:
+        headers = await _token(http_session, emu)
+        async with await _create_instance(http_session, emu, headers, "settled") as response:
+            instance_id = (await response.json())["data"]["id"]
+        assert emu.state.instances[instance_id].status == "creating"
+        emu.settle()
+        assert emu.state.instances[instance_id].status == "running"
+
+
+def test_exports_are_pinned() -> None:
+    assert sorted(aura_async.testing.__all__) == [
+        "AuraEmulator",
+        "Fault",
+        "Journal",
+        "JournalEntry",
+        "ServerRateLimit",
+    ]
+    for name in aura_async.testing.__all__:
+        assert getattr(aura_async.testing, name).__name__ == name
+        assert name in dir(aura_async.testing)
+    with pytest.raises(AttributeError):
+        _ = aura_async.testing.NoSuchThing
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], ServerRateLimit()),
+        (["--rate-limit", "off"], None),
+        (
+            ["--rate-limit", "10/0.5", "--algorithm", "token-bucket"],
+            ServerRateLimit(algorithm="token-bucket", requests=10, per=0.5),
+        ),
+        (["--retry-after", "fractional"], ServerRateLimit(retry_after="fractional")),
+    ],
+)
+def test_rate_limit_arguments(argv: list[str], expected: ServerRateLimit | None) -> None:
+    assert rate_limit_from_args(parse_args(argv)) == expected
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--rate-limit", "125"], ["--rate-limit", "x/60"], ["--transition-delay", "soon"]],
+)
+def test_bad_arguments_exit(argv: list[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse_args(argv)
+
+
+def test_transition_delay_argument() -> None:
+    assert parse_args(["--transition-delay", "none"]).transition_delay is None
+    assert parse_args(["--transition-delay", "0.5"]).transition_delay == 0.5
+
+
+async def _read_banner(process: asyncio.subprocess.Process) -> dict[str, str]:
+    assert process.stdout is not None
+    banner: dict[str, str] = {}
+    for _ in range(10):
+        line = (await asyncio.wait_for(process.stdout.readline(), timeout=30)).decode()
+        if not line or line.startswith("Serving"):
+            break
+        key, _, value = line.strip().partition(": ")
+        banner[key] = value
+    return banner
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+async def test_standalone_server(
+    stop_signal: signal.Signals, http_session: aiohttp.ClientSession
+) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "aura_async.testing",
+        "--port",
+        "0",
+        "--client-id",
+        "demo",
+        "--client-secret",
+        "demo-secret",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        banner = await _read_banner(process)
+        assert banner["client_id"] == "demo"
+        auth = aiohttp.encode_basic_auth("demo", banner["client_secret"])
+        async with http_session.post(
+            f"{banner['url']}/oauth/token", data=FORM, headers={"Authorization": auth}
+        ) as response:
+            token = (await response.json())["access_token"]
+        async with http_session.get(
+            f"{banner['url']}/v1/tenants/{banner['tenant_id']}",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as response:
+            assert response.status == 200
+        process.send_signal(stop_signal)
+        assert await asyncio.wait_for(process.wait(), timeout=30) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
