@@ -204,3 +204,18 @@ async def test_secrets_never_reach_repr_errors_or_logs(
     for secret in secrets:
         for text in texts:
             assert secret not in text
+
+
+async def test_a_deprecated_api_version_is_announced_once_at_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="aura_async")
+    async with (
+        AuraEmulator(rate_limit=None, api_expires="2027-01-31") as emu,
+        make_client(emu) as client,
+    ):
+        for _ in range(3):
+            await client.tenants.list()
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "2027-01-31" in warnings[0].getMessage()

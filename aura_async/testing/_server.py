@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 
 from aiohttp import web
@@ -41,6 +41,8 @@ class AuraEmulator:
         clock: The monotonic clock of tokens, rate limit, journal and transitions;
             tests pass a manual clock to step time exactly.
         journal_max_entries: Keep only this many journal entries (``None``: all).
+        api_expires: Announce that this API version is deprecated: every answer
+            carries ``X-Tyk-Api-Expires`` with this date, as the real gateway does.
 
     Raises:
         ValueError: On invalid settings.
@@ -60,6 +62,7 @@ class AuraEmulator:
         expired_token_status: int = 401,
         clock: Callable[[], float] = time.monotonic,
         journal_max_entries: int | None = None,
+        api_expires: str | None = None,
     ) -> None:
         self._host, self._port = host, port
         self.authority = TokenAuthority(
@@ -85,6 +88,8 @@ class AuraEmulator:
             faults=self.faults,
             clock=clock,
         )
+        if api_expires is not None:
+            self.app.on_response_prepare.append(_expiry_announcer(api_expires))
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
 
@@ -182,3 +187,12 @@ class AuraEmulator:
 
 def _base_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _expiry_announcer(
+    date: str,
+) -> Callable[[web.Request, web.StreamResponse], Awaitable[None]]:
+    async def announce(request: web.Request, response: web.StreamResponse) -> None:
+        response.headers["X-Tyk-Api-Expires"] = date
+
+    return announce
