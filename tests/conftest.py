@@ -8,12 +8,30 @@ from typing import Any
 import pytest
 
 from aura_async import AuraClient, RetryPolicy
+from aura_async.models import CreatedInstance
 from aura_async.testing import AuraEmulator
 
 # Fast backoff for tests: retries happen, but in milliseconds.
 FAST_RETRY = RetryPolicy(max_retries=3, backoff_base=0.001, backoff_cap=0.005)
 
 ClientFactory = Callable[..., AuraClient]
+
+# An instance shape every seeded emulator project offers.
+INSTANCE_SPEC: dict[str, str] = {
+    "cloud_provider": "gcp",
+    "region": "europe-west1",
+    "type": "enterprise-db",
+    "version": "5",
+    "memory": "8GB",
+}
+
+
+async def create_instance(
+    client: AuraClient, emu: AuraEmulator, name: str = "app"
+) -> CreatedInstance:
+    """Create an instance of ``INSTANCE_SPEC`` in ``emu``'s seeded project."""
+    assert emu.tenant_id is not None
+    return await client.instances.create(name=name, tenant_id=emu.tenant_id, **INSTANCE_SPEC)
 
 
 def make_client(emu: AuraEmulator, **options: Any) -> AuraClient:

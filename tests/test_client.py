@@ -21,7 +21,7 @@ from aura_async import (
     Timeout,
 )
 from aura_async.testing import AuraEmulator, Fault
-from tests.conftest import make_client
+from tests.conftest import create_instance, make_client
 
 SECRET = "very-secret-client-secret-value"
 
@@ -161,17 +161,8 @@ async def test_bad_ids_are_rejected_before_sending(
 async def test_bad_instance_names_are_rejected_before_sending(
     emu: AuraEmulator, client: AuraClient, name: str
 ) -> None:
-    assert emu.tenant_id is not None
     with pytest.raises(AuraValidationError, match="name"):
-        await client.instances.create(
-            name=name,
-            tenant_id=emu.tenant_id,
-            cloud_provider="gcp",
-            region="europe-west1",
-            type="enterprise-db",
-            version="5",
-            memory="8GB",
-        )
+        await create_instance(client, emu, name)
     assert emu.journal.count() == 0
 
 
@@ -181,16 +172,7 @@ async def test_secrets_never_reach_repr_errors_or_logs(
     caplog.set_level(logging.DEBUG, logger="aura_async")
     secrets: list[str] = [emu.client_secret]
     async with make_client(emu, rate_limit=RateLimit(125, per=60.0)) as client:
-        assert emu.tenant_id is not None
-        created = await client.instances.create(
-            name="secretive",
-            tenant_id=emu.tenant_id,
-            cloud_provider="gcp",
-            region="europe-west1",
-            type="enterprise-db",
-            version="5",
-            memory="8GB",
-        )
+        created = await create_instance(client, emu, "secretive")
         secrets.append(created.password)
         token = await client._core.credential.tokens.token(client._fetch_token)  # type: ignore[union-attr]
         secrets.append(token.value)

@@ -15,22 +15,8 @@ from aura_async import (
     RetryPolicy,
     ServerError,
 )
-from aura_async.models import CreatedInstance
 from aura_async.testing import AuraEmulator, Fault
-from tests.conftest import make_client
-
-INSTANCE = {
-    "cloud_provider": "gcp",
-    "region": "europe-west1",
-    "type": "enterprise-db",
-    "version": "5",
-    "memory": "8GB",
-}
-
-
-async def _create(client: AuraClient, emu: AuraEmulator, name: str) -> CreatedInstance:
-    assert emu.tenant_id is not None
-    return await client.instances.create(name=name, tenant_id=emu.tenant_id, **INSTANCE)
+from tests.conftest import create_instance, make_client
 
 
 @pytest.mark.parametrize(
@@ -48,7 +34,7 @@ async def test_an_ambiguous_create_is_never_resent_and_can_be_reconciled(
 ) -> None:
     emu.inject(fault)
     with pytest.raises(OutcomeUnknownError) as caught:
-        await _create(client, emu, "ambiguous")
+        await create_instance(client, emu, "ambiguous")
     assert caught.value.method == "POST"
     assert caught.value.__cause__ is not None
     assert emu.journal.count(method="POST", path="/v1/instances") == 1
@@ -63,7 +49,7 @@ async def test_an_unknown_outcome_can_reconcile_to_nothing(
 ) -> None:
     emu.inject(Fault("POST", "/v1/instances", status=500))  # not applied
     with pytest.raises(OutcomeUnknownError):
-        await _create(client, emu, "maybe")
+        await create_instance(client, emu, "maybe")
     assert await client.instances.find(name="maybe") is None
 
 
@@ -131,7 +117,7 @@ async def test_a_delete_retried_into_a_404_is_a_success() -> None:
         AuraEmulator(rate_limit=None, transition_delay=0.0) as quick,
         make_client(quick) as client,
     ):
-        created = await _create(client, quick, "doomed")
+        created = await create_instance(client, quick, "doomed")
         quick.settle()
         path = f"/v1/instances/{created.id}"
         quick.inject(Fault("DELETE", path, drop=True, after_apply=True))

@@ -13,29 +13,17 @@ from aura_async import (
     OperationFailedError,
     WaitTimeoutError,
 )
-from aura_async.models import CreatedInstance, InstanceStatus
+from aura_async.models import InstanceStatus
 from aura_async.testing import AuraEmulator, Fault
-from tests.conftest import make_client
+from tests.conftest import create_instance, make_client
 
-SPEC = {
-    "cloud_provider": "gcp",
-    "region": "europe-west1",
-    "type": "enterprise-db",
-    "version": "5",
-    "memory": "8GB",
-}
 POLL = 0.005
-
-
-async def _create(client: AuraClient, emu: AuraEmulator, name: str = "app") -> CreatedInstance:
-    assert emu.tenant_id is not None
-    return await client.instances.create(name=name, tenant_id=emu.tenant_id, **SPEC)
 
 
 async def test_create_returns_the_one_time_password_and_becomes_running(
     emu: AuraEmulator, client: AuraClient
 ) -> None:
-    created = await _create(client, emu)
+    created = await create_instance(client, emu)
     assert created.password
     assert created.name == "app"
     running = await client.instances.wait_for_status(
@@ -47,7 +35,7 @@ async def test_create_returns_the_one_time_password_and_becomes_running(
 
 
 async def test_pause_resume_update_and_delete(emu: AuraEmulator, client: AuraClient) -> None:
-    created = await _create(client, emu)
+    created = await create_instance(client, emu)
     emu.settle()
     paused = await client.instances.pause(created.id)
     assert paused.status == InstanceStatus.PAUSING
@@ -65,15 +53,15 @@ async def test_pause_resume_update_and_delete(emu: AuraEmulator, client: AuraCli
 
 async def test_a_mutation_during_an_operation_is_a_conflict(manual_emu: AuraEmulator) -> None:
     async with make_client(manual_emu) as client:
-        created = await _create(client, manual_emu)
+        created = await create_instance(client, manual_emu)
         with pytest.raises(ConflictError) as caught:
             await client.instances.pause(created.id)  # still creating
     assert caught.value.reason == "ongoing-database-operation"
 
 
 async def test_overwrite_from_another_instance(emu: AuraEmulator, client: AuraClient) -> None:
-    source = await _create(client, emu, "source")
-    target = await _create(client, emu, "target")
+    source = await create_instance(client, emu, "source")
+    target = await create_instance(client, emu, "target")
     emu.settle()
     result = await client.instances.overwrite(target.id, source_instance_id=source.id)
     assert result.status == InstanceStatus.OVERWRITING
@@ -84,10 +72,10 @@ async def test_find_returns_none_when_nothing_has_the_name(client: AuraClient) -
     assert await client.instances.find(name="nobody") is None
 
 
-async def test_the_waiter_tolerates_the_brief_404_after_a_create(
+async def test_the_waiter_tolerates_the_brief_404_after_acreate_instance(
     emu: AuraEmulator, client: AuraClient
 ) -> None:
-    created = await _create(client, emu)
+    created = await create_instance(client, emu)
     emu.inject(Fault("GET", f"/v1/instances/{created.id}", status=404, times=2))
     inst = await client.instances.wait_for_status(created.id, "running", timeout=10, interval=POLL)
     assert inst.id == created.id
@@ -95,7 +83,7 @@ async def test_the_waiter_tolerates_the_brief_404_after_a_create(
 
 async def test_the_waiter_gives_up_with_the_last_state(manual_emu: AuraEmulator) -> None:
     async with make_client(manual_emu) as client:
-        created = await _create(client, manual_emu)
+        created = await create_instance(client, manual_emu)
         with pytest.raises(WaitTimeoutError) as caught:
             await client.instances.wait_for_status(
                 created.id, "running", timeout=0.05, interval=POLL
@@ -104,7 +92,7 @@ async def test_the_waiter_gives_up_with_the_last_state(manual_emu: AuraEmulator)
 
 
 async def test_the_waiter_raises_when_loading_failed(emu: AuraEmulator, client: AuraClient) -> None:
-    created = await _create(client, emu)
+    created = await create_instance(client, emu)
     emu.settle()
     emu.state.instances[created.id].status = "loading failed"
     with pytest.raises(OperationFailedError) as caught:
@@ -116,7 +104,7 @@ async def test_cancelling_a_waiter_cancels_nothing_on_the_server(
     manual_emu: AuraEmulator,
 ) -> None:
     async with make_client(manual_emu) as client:
-        created = await _create(client, manual_emu)
+        created = await create_instance(client, manual_emu)
         waiter = asyncio.ensure_future(
             client.instances.wait_for_status(created.id, "running", timeout=10, interval=POLL)
         )

@@ -9,21 +9,13 @@ import pytest
 from aura_async import AuraClient, AuraValidationError, NotFoundError
 from aura_async.models import InstanceStatus, SnapshotStatus
 from aura_async.testing import AuraEmulator
+from tests.conftest import create_instance
 
 POLL = 0.005
 
 
 async def _running_instance(client: AuraClient, emu: AuraEmulator) -> str:
-    assert emu.tenant_id is not None
-    created = await client.instances.create(
-        name="snapped",
-        tenant_id=emu.tenant_id,
-        cloud_provider="gcp",
-        region="europe-west1",
-        type="enterprise-db",
-        version="5",
-        memory="8GB",
-    )
+    created = await create_instance(client, emu, "snapped")
     emu.settle()
     return created.id
 
