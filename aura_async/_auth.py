@@ -127,11 +127,6 @@ class TokenCache:
         if self._token is token:
             self._token = None
 
-    def close(self) -> None:
-        """Cancel a fetch in flight (the client is closing)."""
-        if self._inflight is not None and not self._inflight.done():
-            self._inflight.cancel()
-
     def _start_fetch(self, fetch: TokenFetch) -> asyncio.Task[Token]:
         if self._inflight is None or self._inflight.done():
             task = asyncio.get_running_loop().create_task(self._fetch_and_store(fetch))
