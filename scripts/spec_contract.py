@@ -13,6 +13,7 @@ clone is self-contained. Rerun it when the spec changes::
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,25 @@ PROSE_KEYS = frozenset({"description", "summary", "examples", "example", "title"
 JSON_MEDIA_TYPE = "application/json"
 
 
+class Yaml12Loader(yaml.SafeLoader):
+    """A safe YAML loader with YAML 1.2 booleans: only ``true``/``false``.
+
+    PyYAML follows YAML 1.1, where ``OFF``, ``on``, ``yes`` and ``no`` are booleans;
+    the spec's ``cdc_enrichment_mode`` enum lists the string ``OFF``.
+    """
+
+
+Yaml12Loader.yaml_implicit_resolvers = {
+    first: [entry for entry in resolvers if entry[0] != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
 def load_spec(path: Path) -> dict[str, Any]:
     """Read an OpenAPI document.
 
@@ -41,7 +61,7 @@ def load_spec(path: Path) -> dict[str, Any]:
         OSError: The file cannot be read.
         ValueError: The file is not a YAML mapping.
     """
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=Yaml12Loader)
     if not isinstance(document, dict):
         raise ValueError(f"{path} is not an OpenAPI document")
     return document

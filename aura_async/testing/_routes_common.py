@@ -12,7 +12,7 @@ from attrs import frozen
 from aura_async.testing._http import ApiError, read_json_object
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-CLIENT_ID_KEY = "aura_client_id"
+CLIENT_ID_STRING_KEY = "aura_client_id"
 
 
 @frozen
@@ -62,5 +62,5 @@ def query_value(request: web.Request, name: str) -> str | None:
 
 def client_id(request: web.Request) -> str | None:
     """Return the authenticated client id the auth middleware stored, if any."""
-    value = request.get(CLIENT_ID_KEY)
+    value = request.get(CLIENT_ID_STRING_KEY)
     return value if isinstance(value, str) else None

@@ -13,7 +13,7 @@ import copy
 import functools
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,14 +22,13 @@ from typing import Any
 import jsonschema
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.typedefs import Middleware
 
 from aura_async.testing._routes import add_routes
-from aura_async.testing._routes_common import Handler
 from aura_async.testing._state import EmulatorState
 
 CONTRACT_PATH = Path(__file__).resolve().parents[1] / "spec_contract.json"
 Schema = dict[str, Any]
-Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 
 class ContractViolationError(AssertionError):
@@ -67,7 +66,9 @@ SESSION_OPERATIONS = frozenset({"post-session", "get-session"})
 
 
 def _relax_instance(schema: Schema) -> None:
-    data = schema["properties"]["data"]
+    data = schema["properties"].get("data")
+    if data is None:  # the PATCH 202 schema is an empty object: nothing to relax
+        return
     data["required"] = [
         f for f in data.get("required", []) if f not in {"memory", "storage", "type"}
     ]
@@ -260,8 +261,7 @@ def validate_response(
         ContractViolationError: The status is not one the operation answers, the body does
             not match its schema, or a 204 has a body.
     """
-    operation = find_operation(method, path_template_or_operation_id)
-    operation_id = operation["operationId"]
+    operation_id: str = find_operation(method, path_template_or_operation_id)["operationId"]
     if status == 204:
         if body is not None:
             raise ContractViolationError(f"{operation_id} 204 with a body: {body!r}")
@@ -361,7 +361,7 @@ async def serve_routes(
 # -- request builders shared by the route tests -----------------------------------------
 
 
-def instance_body(tenant_id: str, **overrides: Any) -> dict[str, Any]:
+def instance_body(tenant_id: str, /, **overrides: Any) -> dict[str, Any]:
     """Return a valid ``POST /instances`` body (professional-db, gcp, 4GB); ``None`` drops a key."""
     body: dict[str, Any] = {
         "tenant_id": tenant_id,
@@ -377,7 +377,7 @@ def instance_body(tenant_id: str, **overrides: Any) -> dict[str, Any]:
 
 
 async def running_instance(
-    api: ContractClient, state: EmulatorState, tenant_id: str, **overrides: Any
+    api: ContractClient, state: EmulatorState, tenant_id: str, /, **overrides: Any
 ) -> str:
     """Create an instance over HTTP, settle it to ``running``, and return its id."""
     answer = await api.post("/instances", instance_body(tenant_id, **overrides))
