@@ -5,6 +5,7 @@ Import the client, its configuration and the errors from here; models from
 """
 
 from aura_async._auth import Token, TokenProvider
+from aura_async._bulk import BulkProgress, BulkResult
 from aura_async._client import DEFAULT_BASE_URL, AuraClient
 from aura_async._config import RateLimit, RetryPolicy, Timeout
 from aura_async._errors import (
@@ -30,6 +31,7 @@ from aura_async._errors import (
 )
 from aura_async._ratelimit import Limiter, Permit
 from aura_async._version import __version__
+from aura_async.resources.graph_analytics import GraphAnalyticsSessionCreateResult
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -42,9 +44,12 @@ __all__ = [
     "AuraValidationError",
     "AuthenticationError",
     "BadRequestError",
+    "BulkProgress",
+    "BulkResult",
     "ClientClosedError",
     "ConflictError",
     "ErrorDetail",
+    "GraphAnalyticsSessionCreateResult",
     "Limiter",
     "NotFoundError",
     "OperationFailedError",

@@ -8,13 +8,21 @@ import logging
 import os
 import warnings
 import weakref
-from collections.abc import Mapping
-from typing import Any, Self
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Iterable, Mapping
+from typing import Any, Self, TypeVar
 
 import aiohttp
 from aiohttp import hdrs
 
 from aura_async._auth import TokenCache, TokenGrant, TokenProvider
+from aura_async._backend import Backend
+from aura_async._bulk import (
+    DEFAULT_CONCURRENCY,
+    BulkProgress,
+    BulkResult,
+    bulk_as_completed,
+    bulk_map,
+)
 from aura_async._config import RateLimit, RetryPolicy, Timeout
 from aura_async._errors import (
     AuraConfigurationError,
@@ -36,6 +44,8 @@ from aura_async._version import __version__
 __all__ = ["DEFAULT_BASE_URL", "AuraClient"]
 
 DEFAULT_BASE_URL = "https://api.neo4j.io"
+T = TypeVar("T")
+R = TypeVar("R")
 _UNSET: Any = object()
 _DEPRECATION_HEADER = "X-Tyk-Api-Expires"
 
@@ -112,6 +122,10 @@ class AuraClient:
         logger: Where the client logs (default: the ``aura_async`` logger).
         limiter: A limiter to use instead of the shared in-process one (e.g. Redis).
         token_provider: A token provider to use instead of the shared in-process one.
+        backend: Shares the limiter and the token beyond this process, e.g.
+            ``aura_async.redis.RedisBackend.from_url(...)``: the client takes its
+            limiter (for ``rate_limit``) and token provider from it. An explicit
+            ``limiter`` or ``token_provider`` takes precedence.
 
     Raises:
         AuraConfigurationError: An option is invalid.
@@ -132,6 +146,7 @@ class AuraClient:
         logger: logging.Logger | None = None,
         limiter: Limiter | None = None,
         token_provider: TokenProvider | None = None,
+        backend: Backend | None = None,
     ) -> None:
         _check_credential(client_id, client_secret)
         self.client_id = client_id
@@ -143,6 +158,13 @@ class AuraClient:
         self._timeout = _as_timeout(timeout)
         self._user_agent = user_agent or f"aura-async/{__version__} aiohttp/{aiohttp.__version__}"
         self.logger = logger or logging.getLogger("aura_async")
+        if backend is not None:
+            if limiter is None and self._rate_limit is not None:
+                limiter = backend.limiter(
+                    self._rate_limit, origin=self.base_url, client_id=client_id
+                )
+            if token_provider is None:
+                token_provider = backend.token_provider(origin=self.base_url, client_id=client_id)
         self._own_limiter = limiter
         self._own_tokens = token_provider
         self._core = _Core(session, owns_session=session is None)
@@ -150,11 +172,19 @@ class AuraClient:
         self._init_resources()
 
     def _init_resources(self) -> None:
-        from aura_async.resources import Instances, Snapshots, Tenants
+        from aura_async.resources import (
+            CustomerManagedKeys,
+            GraphAnalytics,
+            Instances,
+            Snapshots,
+            Tenants,
+        )
 
         self.tenants = Tenants(self)
         self.instances = Instances(self)
         self.snapshots = Snapshots(self)
+        self.customer_managed_keys = CustomerManagedKeys(self)
+        self.graph_analytics = GraphAnalytics(self)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> Self:
@@ -317,6 +347,57 @@ class AuraClient:
                 "%s %s accepted (%d, request id %s)", method, path, raw.status, raw.request_id
             )
         return raw
+
+    async def map(
+        self,
+        fn: Callable[[T], Awaitable[R]],
+        items: Iterable[T] | AsyncIterable[T],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        on_progress: Callable[[BulkProgress], None] | None = None,
+    ) -> list[BulkResult[T, R]]:
+        """Run ``fn`` over ``items`` concurrently; return every result, in input order.
+
+        Every call goes through this client's shared limiter, so ``concurrency``
+        only bounds the tasks and memory in use. One item's failure never stops
+        the others: it is recorded in its result. Cancelling the awaiting task
+        cancels the items in flight and starts no more.
+
+        Args:
+            fn: The coroutine function to call with each item, e.g.
+                ``client.instances.pause``.
+            items: The items, an iterable or an async iterable, read lazily.
+            concurrency: At most this many calls of ``fn`` in flight (>= 1).
+            on_progress: Called with a :class:`BulkProgress` after each item finishes.
+
+        Returns:
+            One :class:`BulkResult` per item (``.value`` or ``.error``), in input order.
+
+        Raises:
+            AuraValidationError: ``concurrency`` is not a positive integer; nothing
+                was started.
+        """
+        return await bulk_map(fn, items, concurrency=concurrency, on_progress=on_progress)
+
+    def map_unordered(
+        self,
+        fn: Callable[[T], Awaitable[R]],
+        items: Iterable[T] | AsyncIterable[T],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        on_progress: Callable[[BulkProgress], None] | None = None,
+    ) -> AsyncGenerator[BulkResult[T, R], None]:
+        """Like :meth:`map`, as an async iterator of results in completion order.
+
+        Use it as ``async with contextlib.aclosing(client.map_unordered(...)) as
+        results: async for result in results: ...``; closing it early cancels the
+        items in flight.
+
+        Raises:
+            AuraValidationError: ``concurrency`` is not a positive integer (raised
+                at once, before iterating).
+        """
+        return bulk_as_completed(fn, items, concurrency=concurrency, on_progress=on_progress)
 
     async def _fetch_token(self) -> TokenGrant:
         """POST the client credentials to the token endpoint (through the limiter)."""

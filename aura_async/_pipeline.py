@@ -243,7 +243,12 @@ class RateLimitMiddleware:
         """Wait for a slot, then send and read the answer within the attempt timeout."""
         if self._limiter is None:
             return await self._send(req, handler)
-        permit = await self._limiter.acquire(priority=self._ctx.priority)
+        try:
+            permit = await self._limiter.acquire(priority=self._ctx.priority)
+        except AuraError as exc:
+            # A shared limiter can fail (e.g. Redis is down); aiohttp would turn an
+            # AuraConnectionError, an OSError, into its own ClientOSError.
+            raise PipelineError(exc) from exc.__cause__
         self._ctx.priority = False
         sent = answered = True
         try:

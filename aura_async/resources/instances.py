@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import builtins
+
 from aura_async._urls import check_id
 from aura_async.models import (
+    CdcEnrichmentMode,
     CloudProvider,
     CreatedInstance,
     Instance,
     InstanceCreateRequest,
     InstanceOverwriteRequest,
+    InstanceSizeEstimate,
+    InstanceSizingRequest,
     InstanceStatus,
     InstanceSummary,
     InstanceType,
     InstanceUpdateRequest,
+    InstanceUpgradeRequest,
 )
 from aura_async.resources._base import Resource, check_wait_options, segment, wait_until
 
@@ -58,17 +64,42 @@ class Instances(Resource):
         version: str,
         memory: str,
         storage: str | None = None,
+        source_instance_id: str | None = None,
+        source_snapshot_id: str | None = None,
+        customer_managed_key_id: str | None = None,
+        vector_optimized: bool | None = None,
+        graph_analytics_plugin: bool | None = None,
     ) -> CreatedInstance:
-        """Create an instance. It starts ``creating`` and becomes ``running``.
+        """Create an instance, or clone one. It starts ``creating`` and becomes ``running``.
 
         The answer holds the initial password, which the API shows only once.
         The request is never re-sent once it may have reached the server: on an
         ambiguous failure you get :class:`OutcomeUnknownError` and can reconcile
         with :meth:`find`.
 
+        Args:
+            name: The new instance's name (1 to 30 characters).
+            tenant_id: The project.
+            cloud_provider: The cloud provider.
+            region: The region.
+            type: The instance type, e.g. ``"enterprise-db"``.
+            version: The Neo4j version, e.g. ``"5"``.
+            memory: The memory, e.g. ``"8GB"``.
+            storage: The storage (default: the configuration's).
+            source_instance_id: Clone this instance's data into the new one.
+            source_snapshot_id: Clone from this snapshot of the source instance
+                (needs ``source_instance_id``; default: a new snapshot).
+            customer_managed_key_id: Encrypt the data with this customer managed key.
+            vector_optimized: Optimize the instance for vector search.
+            graph_analytics_plugin: Enable the Graph Data Science plugin.
+
+        Returns:
+            The new instance with its initial credentials.
+
         Raises:
             AuraValidationError: A bad argument (e.g. a name that is empty, over 30
-                characters or padded with whitespace); nothing was sent.
+                characters or padded with whitespace, or a snapshot without its source
+                instance); nothing was sent.
             OutcomeUnknownError: The instance may or may not have been created.
             AuraError: The call failed (the instance was not created).
         """
@@ -81,6 +112,11 @@ class Instances(Resource):
             version=version,
             memory=memory,
             storage=storage,
+            source_instance_id=source_instance_id,
+            source_snapshot_id=source_snapshot_id,
+            customer_managed_key_id=customer_managed_key_id,
+            vector_optimized=vector_optimized,
+            graph_analytics_plugin=graph_analytics_plugin,
         )
         return await self._one("POST", "/instances", CreatedInstance, body=request)
 
@@ -91,21 +127,108 @@ class Instances(Resource):
         name: str | None = None,
         memory: str | None = None,
         storage: str | None = None,
+        vector_optimized: bool | None = None,
+        graph_analytics_plugin: bool | None = None,
+        secondaries_count: int | None = None,
+        cdc_enrichment_mode: CdcEnrichmentMode | str | None = None,
     ) -> Instance:
-        """Rename or resize an instance (a resize goes ``updating`` -> ``running``).
+        """Change an instance; only the arguments given are sent.
+
+        A rename or a CDC mode change applies at once; a resize, a feature change or a
+        new secondaries count goes ``updating`` -> ``running``.
+
+        Args:
+            instance_id: The instance.
+            name: A new name.
+            memory: A new memory size, e.g. ``"16GB"``.
+            storage: A new storage size.
+            vector_optimized: Turn vector optimization on or off.
+            graph_analytics_plugin: Turn the Graph Data Science plugin on or off.
+            secondaries_count: The number of secondaries (Virtual Dedicated Cloud).
+            cdc_enrichment_mode: ``"OFF"``, ``"DIFF"`` or ``"FULL"`` (Virtual
+                Dedicated Cloud and Business Critical).
+
+        Returns:
+            The instance as it is after the call was accepted.
 
         Raises:
-            AuraValidationError: Nothing to change, or a bad argument.
+            AuraValidationError: Nothing to change, or a bad argument; nothing was sent.
             ConflictError: Another operation is running on the instance.
             OutcomeUnknownError: The change may or may not have been applied.
             AuraError: The call failed.
         """
-        request = InstanceUpdateRequest(name=name, memory=memory, storage=storage)
+        request = InstanceUpdateRequest(
+            name=name,
+            memory=memory,
+            storage=storage,
+            vector_optimized=vector_optimized,
+            graph_analytics_plugin=graph_analytics_plugin,
+            secondaries_count=secondaries_count,
+            cdc_enrichment_mode=cdc_enrichment_mode,
+        )
         raw = await self._send("PATCH", self._path(instance_id), body=request)
         if raw.status == 202:
             # A resize is accepted with an empty body: read the instance's new state.
             return await self.get(instance_id)
         return self._one_from(raw, Instance)
+
+    async def upgrade(
+        self, instance_id: str, *, memory: str | None = None, storage: str | None = None
+    ) -> Instance:
+        """Upgrade a Professional instance to Business Critical, optionally resizing it.
+
+        Args:
+            instance_id: The instance.
+            memory: A new memory size (give ``storage`` too, or neither).
+            storage: A new storage size (give ``memory`` too, or neither).
+
+        Returns:
+            The upgraded instance.
+
+        Raises:
+            AuraValidationError: A bad id, or only one of memory and storage; nothing was sent.
+            BadRequestError: The instance cannot be upgraded (e.g. not Professional).
+            ConflictError: Another operation is running on the instance.
+            OutcomeUnknownError: The upgrade may or may not have been applied.
+            AuraError: The call failed.
+        """
+        request = InstanceUpgradeRequest(memory=memory, storage=storage)
+        path = self._path(instance_id, "/upgrade")
+        return await self._one("POST", path, Instance, body=request)
+
+    async def estimate_size(
+        self,
+        *,
+        node_count: int,
+        relationship_count: int,
+        instance_type: InstanceType | str | None = None,
+        algorithm_categories: tuple[str, ...] | builtins.list[str] | None = None,
+    ) -> InstanceSizeEstimate:
+        """Estimate the instance size a graph needs (a pure computation, safe to repeat).
+
+        Args:
+            node_count: Nodes in the graph.
+            relationship_count: Relationships in the graph.
+            instance_type: The intended instance type.
+            algorithm_categories: Graph Data Science algorithms to run, e.g.
+                ``["pathfinding"]``.
+
+        Returns:
+            The recommended size, the minimum memory, and whether the graph exceeds
+            the largest size.
+
+        Raises:
+            AuraValidationError: A bad argument; nothing was sent.
+            AuraError: The call failed.
+        """
+        request = InstanceSizingRequest(
+            node_count=node_count,
+            relationship_count=relationship_count,
+            instance_type=instance_type,
+            algorithm_categories=algorithm_categories,
+        )
+        path = "/instances/sizing"
+        return await self._one("POST", path, InstanceSizeEstimate, body=request, idempotent=True)
 
     async def pause(self, instance_id: str) -> Instance:
         """Pause a running instance (``pausing`` -> ``paused``).

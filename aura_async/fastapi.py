@@ -1,0 +1,324 @@
+"""FastAPI integration: one shared ``AuraClient`` per app, a dependency, and error answers.
+
+Needs the ``fastapi`` extra (``pip install 'aura-async[fastapi]'``)::
+
+    from fastapi import FastAPI
+    from aura_async.fastapi import AuraClientDep, aura_lifespan, install_exception_handlers
+
+    app = FastAPI(lifespan=aura_lifespan())  # AuraClient.from_env() at startup
+    install_exception_handlers(app)
+
+
+    @app.get("/instances/{instance_id}")
+    async def get_instance(instance_id: str, aura: AuraClientDep) -> dict[str, str]:
+        instance = await aura.instances.get(instance_id)
+        return {"id": instance.id, "status": str(instance.status)}
+
+The client is created when the app starts, inside the server's event loop (a
+client built at import time would be bound to no loop, or to the wrong one), and
+closed when the app stops. Every request shares it, so they share one token and
+one rate limiter. The limiter lives in the process: with several worker
+processes, give each its share of the credential's allowance.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import logging
+import math
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from typing import Annotated, Any, TypeVar, overload
+
+import attrs
+from fastapi import Depends
+from fastapi.responses import JSONResponse
+from starlette.applications import Starlette
+from starlette.requests import HTTPConnection, Request
+
+from aura_async._client import AuraClient
+from aura_async._errors import (
+    AuraConfigurationError,
+    AuraError,
+    AuraValidationError,
+    NotFoundError,
+    OutcomeUnknownError,
+    RateLimitError,
+)
+
+__all__ = [
+    "STATE_ATTRIBUTE",
+    "AuraClientDep",
+    "ClientFactory",
+    "ErrorAnswer",
+    "aura_lifespan",
+    "error_answer",
+    "get_aura_client",
+    "install_exception_handlers",
+    "open_aura_client",
+]
+
+STATE_ATTRIBUTE = "aura_client"
+"""The ``app.state`` attribute holding the shared client while the app runs."""
+
+ClientFactory = Callable[[], AuraClient | Awaitable[AuraClient]]
+"""Builds the app's client at startup: a plain or an async function of no arguments."""
+
+AppT = TypeVar("AppT", bound=Starlette)
+
+_logger = logging.getLogger("aura_async.fastapi")
+
+_OUTCOME_UNKNOWN = (
+    "The operation may or may not have happened: check the resource's state before trying again."
+)
+
+
+def _factory_of(
+    client_factory: ClientFactory | None, client_options: Mapping[str, Any]
+) -> ClientFactory:
+    if client_factory is None:
+        return lambda: AuraClient.from_env(**client_options)
+    if client_options:
+        raise AuraConfigurationError(
+            "pass either client_factory or AuraClient options, not both "
+            f"(got options {sorted(client_options)})"
+        )
+    return client_factory
+
+
+async def _build_client(client_factory: ClientFactory) -> AuraClient:
+    client = client_factory()
+    if inspect.isawaitable(client):
+        client = await client
+    if not isinstance(client, AuraClient):
+        raise AuraConfigurationError(
+            f"client_factory must return an AuraClient, got {type(client).__name__}"
+        )
+    return client
+
+
+@contextlib.asynccontextmanager
+async def open_aura_client(
+    app: Starlette, client_factory: ClientFactory | None = None, **client_options: Any
+) -> AsyncIterator[AuraClient]:
+    """Open the app's shared client, store it on ``app.state``, close it on exit.
+
+    For use inside an app's own lifespan, when :func:`aura_lifespan` does not fit::
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+            async with open_aura_client(app) as aura:
+                await aura.tenants.list()  # e.g. fail fast on bad credentials
+                yield
+
+    Args:
+        app: The application; the client is stored as ``app.state.aura_client``.
+        client_factory: Builds the client (plain or async); default
+            ``AuraClient.from_env(**client_options)``.
+        **client_options: Keyword options of :meth:`AuraClient.from_env`, e.g.
+            ``rate_limit=RateLimit(62, per=60)``; only without ``client_factory``.
+
+    Returns:
+        An async context manager yielding the open client.
+
+    Raises:
+        AuraConfigurationError: Both a factory and options were given, the factory
+            did not return an ``AuraClient``, or the environment lacks credentials.
+        RuntimeError: The app already has an open shared client.
+    """
+    factory = _factory_of(client_factory, client_options)
+    if getattr(app.state, STATE_ATTRIBUTE, None) is not None:
+        raise RuntimeError(f"app.state.{STATE_ATTRIBUTE} is already set: open one client per app")
+    async with await _build_client(factory) as client:
+        setattr(app.state, STATE_ATTRIBUTE, client)
+        try:
+            yield client
+        finally:
+            delattr(app.state, STATE_ATTRIBUTE)
+
+
+StatelessLifespan = Callable[[AppT], AbstractAsyncContextManager[None]]
+StatefulLifespan = Callable[[AppT], AbstractAsyncContextManager[Mapping[str, Any]]]
+
+
+@overload
+def aura_lifespan(
+    client_factory: ClientFactory | None = None, *, lifespan: None = None, **client_options: Any
+) -> StatelessLifespan[Starlette]: ...
+
+
+@overload
+def aura_lifespan(
+    client_factory: ClientFactory | None = None,
+    *,
+    lifespan: StatelessLifespan[AppT],
+    **client_options: Any,
+) -> StatelessLifespan[AppT]: ...
+
+
+@overload
+def aura_lifespan(
+    client_factory: ClientFactory | None = None,
+    *,
+    lifespan: StatefulLifespan[AppT],
+    **client_options: Any,
+) -> StatefulLifespan[AppT]: ...
+
+
+def aura_lifespan(
+    client_factory: ClientFactory | None = None,
+    *,
+    lifespan: Callable[[Any], AbstractAsyncContextManager[Any]] | None = None,
+    **client_options: Any,
+) -> Callable[[Any], AbstractAsyncContextManager[Any]]:
+    """Return a lifespan for ``FastAPI(lifespan=...)`` that owns one shared ``AuraClient``.
+
+    At startup it builds the client (see :func:`open_aura_client`) and stores it as
+    ``app.state.aura_client``; then it runs ``lifespan``, the app's own, if given.
+    At shutdown the app's own lifespan ends first (so it may still use the client),
+    then the client is closed. Whatever state the app's lifespan yields is passed on.
+
+    Args:
+        client_factory: Builds the client at startup (plain or async); default
+            ``AuraClient.from_env(**client_options)``.
+        lifespan: The app's own lifespan, run inside this one.
+        **client_options: Keyword options of :meth:`AuraClient.from_env`; only
+            without ``client_factory``.
+
+    Returns:
+        The lifespan function, ``app -> async context manager``.
+
+    Raises:
+        AuraConfigurationError: Both ``client_factory`` and options were given.
+    """
+    factory = _factory_of(client_factory, client_options)
+
+    @contextlib.asynccontextmanager
+    async def run(app: Any) -> AsyncIterator[Any]:
+        async with open_aura_client(app, factory):
+            if lifespan is None:
+                yield None
+                return
+            async with lifespan(app) as state:
+                yield state
+
+    return run
+
+
+async def get_aura_client(connection: HTTPConnection) -> AuraClient:
+    """FastAPI dependency: the app's shared client (use :data:`AuraClientDep`).
+
+    Args:
+        connection: The current request or websocket (FastAPI passes it).
+
+    Returns:
+        The client opened by :func:`aura_lifespan` or :func:`open_aura_client`.
+
+    Raises:
+        RuntimeError: The app was not started with either of them.
+    """
+    client = getattr(connection.app.state, STATE_ATTRIBUTE, None)
+    if not isinstance(client, AuraClient):
+        raise RuntimeError(
+            "no shared AuraClient on app.state: create the app with "
+            "FastAPI(lifespan=aura_lifespan(...)), and run its lifespan"
+        )
+    return client
+
+
+AuraClientDep = Annotated[AuraClient, Depends(get_aura_client)]
+"""An endpoint parameter annotated with this receives the app's shared client."""
+
+
+@attrs.frozen(kw_only=True)
+class ErrorAnswer:
+    """The HTTP answer for an SDK error: status, JSON body and headers.
+
+    Attributes:
+        status: The HTTP status.
+        detail: The error's message (never a secret).
+        request_id: The Aura API's request id, if the error carries one.
+        retry_after: Whole seconds for the ``Retry-After`` header, if known.
+    """
+
+    status: int
+    detail: str
+    request_id: str | None = None
+    retry_after: int | None = None
+
+    @property
+    def body(self) -> dict[str, str | None]:
+        """The JSON body: ``{"detail": ..., "request_id": ...}``, nothing else."""
+        return {"detail": self.detail, "request_id": self.request_id}
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The headers to send: ``Retry-After`` when known."""
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+
+
+def _status_of(error: AuraError) -> int:
+    if isinstance(error, NotFoundError):
+        return 404
+    if isinstance(error, RateLimitError):
+        return 429
+    if isinstance(error, AuraValidationError):
+        return 422
+    return 502
+
+
+def _retry_after_of(error: AuraError) -> int | None:
+    seconds = error.retry_after if isinstance(error, RateLimitError) else None
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    return max(0, math.ceil(seconds))
+
+
+def error_answer(error: AuraError) -> ErrorAnswer:
+    """Map an SDK error to its HTTP answer.
+
+    ``NotFoundError`` -> 404; ``RateLimitError`` -> 429 with ``Retry-After`` (the
+    API's wait rounded up, when it sent one); ``AuraValidationError`` -> 422;
+    ``OutcomeUnknownError`` -> 502 saying the operation may have happened; any
+    other ``AuraError`` -> 502 (the upstream API failed).
+
+    Args:
+        error: The error an endpoint raised.
+
+    Returns:
+        The answer; its body holds only the error's message and request id.
+    """
+    detail = error.message or type(error).__name__
+    if isinstance(error, OutcomeUnknownError):
+        detail = f"{_OUTCOME_UNKNOWN} ({detail})"
+    return ErrorAnswer(
+        status=_status_of(error),
+        detail=detail,
+        request_id=getattr(error, "request_id", None),
+        retry_after=_retry_after_of(error),
+    )
+
+
+async def _answer_aura_error(request: Request, error: Exception) -> JSONResponse:
+    if not isinstance(error, AuraError):  # only registered for AuraError
+        raise error
+    answer = error_answer(error)
+    if answer.status >= 500:
+        # str(error) names the call and the request id, never a secret.
+        _logger.warning(
+            "%s %s answered %d: %s", request.method, request.url.path, answer.status, error
+        )
+    return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
+
+
+def install_exception_handlers(app: Starlette) -> None:
+    """Answer every ``AuraError`` an endpoint raises as :func:`error_answer` maps it.
+
+    Handlers the app registers for more specific error classes still take
+    precedence (Starlette picks the most specific class).
+
+    Args:
+        app: The application.
+    """
+    app.add_exception_handler(AuraError, _answer_aura_error)

@@ -1,0 +1,414 @@
+"""aura_async.fastapi and the example app, in process: the ASGI lifespan runs, and the
+app's client talks to an emulator over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import aiohttp
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+import aura_async.fastapi
+from aura_async import (
+    AuraClient,
+    AuraConfigurationError,
+    AuraError,
+    AuraTimeoutError,
+    AuraValidationError,
+    ConflictError,
+    NotFoundError,
+    OutcomeUnknownError,
+    RateLimit,
+    RateLimitError,
+    ResponseValidationError,
+    RetryPolicy,
+    ServerError,
+)
+from aura_async.fastapi import (
+    STATE_ATTRIBUTE,
+    AuraClientDep,
+    aura_lifespan,
+    error_answer,
+    install_exception_handlers,
+    open_aura_client,
+)
+from aura_async.testing import AuraEmulator, Fault
+from tests.conftest import INSTANCE_SPEC, make_client
+
+EXAMPLE_PATH = Path(__file__).resolve().parent.parent / "examples" / "fastapi_app.py"
+LIFESPAN_STEP_TIMEOUT = 10.0
+SUBPROCESS_TIMEOUT = 30.0
+
+
+def load_example() -> ModuleType:
+    """Import ``examples/fastapi_app.py`` by path, as a fresh module."""
+    spec = importlib.util.spec_from_file_location("aura_fastapi_example", EXAMPLE_PATH)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # pydantic resolves the models' annotations through it
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def example() -> ModuleType:
+    return load_example()
+
+
+@contextlib.asynccontextmanager
+async def asgi_lifespan(app: Any) -> AsyncIterator[None]:
+    """Drive ``app``'s lifespan over the ASGI protocol, as a server does."""
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    task = asyncio.create_task(app(scope, inbox.get, outbox.put))
+
+    async def step(message: str) -> None:
+        await inbox.put({"type": f"lifespan.{message}"})
+        answer = await asyncio.wait_for(outbox.get(), LIFESPAN_STEP_TIMEOUT)
+        if answer["type"] != f"lifespan.{message}.complete":
+            await asyncio.wait_for(task, LIFESPAN_STEP_TIMEOUT)  # raises the app's error
+            raise AssertionError(answer)
+
+    await step("startup")
+    try:
+        yield
+    finally:
+        await step("shutdown")
+        await asyncio.wait_for(task, LIFESPAN_STEP_TIMEOUT)
+
+
+@contextlib.asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Start ``app`` and yield an HTTP client calling it in process."""
+    async with asgi_lifespan(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://app.test") as http:
+            yield http
+
+
+def new_instance(emu: AuraEmulator, name: str) -> dict[str, str]:
+    assert emu.tenant_id is not None
+    return {"name": name, "tenant_id": emu.tenant_id, **INSTANCE_SPEC}
+
+
+# -- pure mapping -------------------------------------------------------------------
+
+
+def api_error(cls: type[AuraError], status: int, **extra: Any) -> AuraError:
+    return cls("upstream says no", status=status, request_id="req-1", **extra)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "headers", "request_id"),
+    [
+        (api_error(NotFoundError, 404), 404, {}, "req-1"),
+        (api_error(RateLimitError, 429, retry_after=2.2), 429, {"Retry-After": "3"}, "req-1"),
+        (api_error(RateLimitError, 429, retry_after=0.0), 429, {"Retry-After": "0"}, "req-1"),
+        (api_error(RateLimitError, 429), 429, {}, "req-1"),
+        (AuraValidationError("name must be short"), 422, {}, None),
+        (OutcomeUnknownError("HTTP 500", method="POST", url="u", request_id="r"), 502, {}, "r"),
+        (api_error(ConflictError, 409), 502, {}, "req-1"),
+        (api_error(ServerError, 503), 502, {}, "req-1"),
+        (AuraTimeoutError("too slow", method="GET", url="u"), 502, {}, None),
+        (ResponseValidationError("bad body", request_id="r"), 502, {}, "r"),
+        (AuraConfigurationError("bad option"), 502, {}, None),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, AuraError) else None,
+)
+def test_error_answer_maps_each_error(
+    error: AuraError, status: int, headers: dict[str, str], request_id: str | None
+) -> None:
+    answer = error_answer(error)
+    assert answer.status == status
+    assert answer.headers == headers
+    assert answer.body == {"detail": answer.detail, "request_id": request_id}
+    assert error.message in answer.detail
+
+
+@pytest.mark.parametrize(
+    ("environ", "requests"),
+    [
+        ({}, 125),
+        ({"AURA_WORKERS": "1"}, 125),
+        ({"AURA_WORKERS": "2"}, 62),
+        ({"WEB_CONCURRENCY": "4"}, 31),
+        ({"AURA_WORKERS": "5", "WEB_CONCURRENCY": "2"}, 25),
+        ({"AURA_WORKERS": "125"}, 1),
+    ],
+)
+def test_each_worker_takes_its_share_of_the_allowance(
+    example: ModuleType, environ: dict[str, str], requests: int
+) -> None:
+    assert example.worker_rate_limit(environ) == RateLimit(requests, per=60.0)
+
+
+@pytest.mark.parametrize("workers", ["0", "-2", "two", "1.5", "126"])
+def test_a_bad_worker_count_is_a_configuration_error(example: ModuleType, workers: str) -> None:
+    with pytest.raises(AuraConfigurationError, match=r"workers|AURA_WORKERS"):
+        example.worker_rate_limit({"AURA_WORKERS": workers})
+
+
+def test_a_factory_and_client_options_together_are_refused() -> None:
+    with pytest.raises(AuraConfigurationError, match="either"):
+        aura_lifespan(lambda: AuraClient("id", "secret"), rate_limit=None)
+
+
+def test_the_core_package_never_imports_fastapi() -> None:
+    code = (
+        "import sys, aura_async, aura_async.models, aura_async.testing\n"
+        "aura_async.AuraClient('id', 'secret')\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] in ('fastapi', 'starlette')]"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=SUBPROCESS_TIMEOUT)
+
+
+def test_the_public_names_are_pinned() -> None:
+    expected = """STATE_ATTRIBUTE AuraClientDep ClientFactory ErrorAnswer aura_lifespan error_answer
+    get_aura_client install_exception_handlers open_aura_client"""
+    assert sorted(aura_async.fastapi.__all__) == sorted(expected.split())
+
+
+# -- lifespan and dependency ----------------------------------------------------------
+
+
+async def test_the_example_app_builds_its_client_from_env_at_startup_and_closes_it(
+    emu: AuraEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AURA_CLIENT_ID", emu.client_id)
+    monkeypatch.setenv("AURA_CLIENT_SECRET", emu.client_secret)
+    monkeypatch.setenv("AURA_BASE_URL", emu.url)
+    monkeypatch.setenv("AURA_WORKERS", "2")
+    app = load_example().app
+    assert not hasattr(app.state, STATE_ATTRIBUTE)  # importing built no client
+    async with serve(app) as http:
+        client = getattr(app.state, STATE_ATTRIBUTE)
+        assert (client.client_id, client.base_url) == (emu.client_id, emu.url)
+        answers = await asyncio.gather(*(http.get("/instances") for _ in range(20)))
+    assert [answer.status_code for answer in answers] == [200] * 20
+    assert emu.journal.token_requests() == 1
+    assert client.closed
+    assert not hasattr(app.state, STATE_ATTRIBUTE)
+
+
+async def test_the_apps_own_lifespan_runs_inside_with_the_client_open(emu: AuraEmulator) -> None:
+    events: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def own(app: FastAPI) -> AsyncIterator[dict[str, str]]:
+        client = getattr(app.state, STATE_ATTRIBUTE)
+        events.append(f"start with {len(await client.tenants.list())} project")
+        yield {"greeting": "hello"}
+        events.append(f"stop, client closed: {client.closed}")
+
+    app = FastAPI(lifespan=aura_lifespan(lambda: make_client(emu), lifespan=own))
+    async with app.router.lifespan_context(app) as state:
+        assert state == {"greeting": "hello"}
+        client = getattr(app.state, STATE_ATTRIBUTE)
+    assert events == ["start with 1 project", "stop, client closed: False"]
+    assert client.closed
+
+
+async def test_a_failed_app_startup_still_closes_the_client(emu: AuraEmulator) -> None:
+    built: list[AuraClient] = []
+
+    def factory() -> AuraClient:
+        built.append(make_client(emu))
+        return built[-1]
+
+    @contextlib.asynccontextmanager
+    async def broken(app: FastAPI) -> AsyncIterator[None]:
+        raise RuntimeError("the app's own startup failed")
+        yield
+
+    app = FastAPI(lifespan=aura_lifespan(factory, lifespan=broken))
+    with pytest.raises(RuntimeError, match="own startup failed"):
+        async with asgi_lifespan(app):
+            pass
+    assert len(built) == 1
+    assert built[0].closed
+    assert not hasattr(app.state, STATE_ATTRIBUTE)
+
+
+async def test_open_aura_client_nests_in_a_lifespan_with_an_async_factory(
+    emu: AuraEmulator,
+) -> None:
+    async def factory() -> AuraClient:
+        return make_client(emu)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_aura_client(app, factory) as aura:
+            assert getattr(app.state, STATE_ATTRIBUTE) is aura
+            with pytest.raises(RuntimeError, match="already set"):
+                async with open_aura_client(app, factory):
+                    pass
+            yield
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/client-id")
+    async def client_id(aura: AuraClientDep) -> str:
+        return aura.client_id
+
+    async with serve(app) as http:
+        assert (await http.get("/client-id")).json() == emu.client_id
+
+
+async def test_a_factory_must_return_a_client() -> None:
+    app = FastAPI(lifespan=aura_lifespan(lambda: "not a client"))  # type: ignore[arg-type,return-value]
+    with pytest.raises(AuraConfigurationError, match="must return an AuraClient, got str"):
+        async with asgi_lifespan(app):
+            pass
+
+
+async def test_the_dependency_explains_a_missing_lifespan() -> None:
+    app = FastAPI()
+
+    @app.get("/")
+    async def root(aura: AuraClientDep) -> str:
+        return aura.client_id
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://app.test") as http:
+        with pytest.raises(RuntimeError, match="aura_lifespan"):
+            await http.get("/")
+
+
+# -- the example's endpoints ----------------------------------------------------------
+
+
+async def test_create_get_list_pause_resume_and_bulk_pause(
+    manual_emu: AuraEmulator, example: ModuleType
+) -> None:
+    emu = manual_emu
+    async with serve(example.create_app(lambda: make_client(emu))) as http:
+        created = await http.post("/instances", json=new_instance(emu, "orders"))
+        assert created.status_code == 202
+        instance_id = created.json()["id"]
+        assert created.headers["Location"] == f"http://app.test/instances/{instance_id}"
+        assert "password" not in created.json()
+        assert (await http.get(created.headers["Location"])).json()["status"] == "creating"
+        listed = await http.get("/instances", params={"tenant_id": emu.tenant_id})
+        assert [row["id"] for row in listed.json()] == [instance_id]
+        emu.settle()
+        paused = await http.post(f"/instances/{instance_id}/pause")
+        assert (paused.status_code, paused.json()["status"]) == (202, "pausing")
+        emu.settle()
+        resumed = await http.post(f"/instances/{instance_id}/resume")
+        assert (resumed.status_code, resumed.json()["status"]) == (202, "resuming")
+        emu.settle()
+        bulk = await http.post("/instances/pause", json={"instance_ids": [instance_id, "0dead"]})
+    rows = bulk.json()
+    assert rows[0] == {"instance_id": instance_id, "status": 202, "instance_status": "pausing"}
+    assert (rows[1]["instance_id"], rows[1]["status"]) == ("0dead", 404)
+    assert rows[1]["detail"]
+    assert emu.state.instance(instance_id).status == "pausing"
+
+
+async def test_a_missing_instance_is_404_with_the_request_id(
+    emu: AuraEmulator, example: ModuleType
+) -> None:
+    async with serve(example.create_app(lambda: make_client(emu))) as http:
+        answer = await http.get("/instances/0dead")
+    assert answer.status_code == 404
+    assert set(answer.json()) == {"detail", "request_id"}
+    assert answer.json()["request_id"] == emu.journal.entries[-1].request_id
+
+
+async def test_an_invalid_argument_is_422_and_nothing_is_sent(
+    emu: AuraEmulator, example: ModuleType
+) -> None:
+    async with serve(example.create_app(lambda: make_client(emu))) as http:
+        answer = await http.post("/instances", json=new_instance(emu, "n" * 31))
+    assert answer.status_code == 422
+    assert answer.json() == {"detail": answer.json()["detail"], "request_id": None}
+    assert "name" in answer.json()["detail"]
+    assert emu.journal.count(method="POST", path="/v1/instances") == 0
+
+
+async def test_a_rate_limited_call_is_429_with_retry_after(
+    emu: AuraEmulator, example: ModuleType
+) -> None:
+    emu.inject(Fault("GET", "/v1/instances", status=429, retry_after=7))
+    factory = lambda: make_client(emu, retry=RetryPolicy(max_retries=0))  # noqa: E731
+    async with serve(example.create_app(factory)) as http:
+        answer = await http.get("/instances")
+    assert answer.status_code == 429
+    assert answer.headers["Retry-After"] == "7"
+
+
+async def test_an_ambiguous_create_is_502_saying_it_may_have_happened(
+    emu: AuraEmulator, example: ModuleType
+) -> None:
+    emu.inject(Fault("POST", "/v1/instances", status=500, after_apply=True))
+    async with serve(example.create_app(lambda: make_client(emu))) as http:
+        answer = await http.post("/instances", json=new_instance(emu, "maybe"))
+        listed = await http.get("/instances")
+    assert answer.status_code == 502
+    assert "may or may not have happened" in answer.json()["detail"]
+    assert [row["name"] for row in listed.json()] == ["maybe"]  # it did happen
+    assert emu.journal.count(method="POST", path="/v1/instances") == 1
+
+
+async def test_no_secret_reaches_any_answer(emu: AuraEmulator, example: ModuleType) -> None:
+    sent_authorizations: set[str] = set()
+
+    async def on_headers_sent(_: Any, __: Any, params: Any) -> None:
+        sent_authorizations.add(params.headers.get("Authorization", ""))
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_headers_sent.append(on_headers_sent)
+    emu.inject(Fault("GET", "/v1/instances", status=503, times=None))
+    async with (
+        aiohttp.ClientSession(trace_configs=[trace]) as session,
+        serve(example.create_app(lambda: make_client(emu, session=session))) as http,
+    ):
+        answers = [
+            await http.post("/instances", json=new_instance(emu, "secretive")),
+            await http.post("/instances", json=new_instance(emu, " padded")),
+            await http.get("/instances"),
+            await http.get("/instances/0dead"),
+            await http.post("/instances/pause", json={"instance_ids": ["0dead", "0beef"]}),
+        ]
+    secrets = {emu.client_secret} | {auth.split(" ", 1)[1] for auth in sent_authorizations}
+    assert len(secrets) == 3  # the secret, its Basic header and one bearer token
+    assert [answer.status_code for answer in answers] == [202, 422, 502, 404, 200]
+    for answer in answers:
+        shown = answer.text + repr(answer.headers)
+        assert not [secret for secret in secrets if secret in shown]
+
+
+async def test_a_handler_for_a_narrower_error_class_takes_precedence(emu: AuraEmulator) -> None:
+    app = FastAPI(lifespan=aura_lifespan(lambda: make_client(emu)))
+    install_exception_handlers(app)
+
+    async def gone(_: Request, __: Exception) -> JSONResponse:
+        return JSONResponse({"gone": True}, status_code=410)
+
+    app.add_exception_handler(NotFoundError, gone)
+
+    @app.get("/instances/{instance_id}")
+    async def get_instance(instance_id: str, aura: AuraClientDep) -> str:
+        return (await aura.instances.get(instance_id)).name
+
+    @app.get("/tenants/{tenant_id}")
+    async def get_tenant(tenant_id: str, aura: AuraClientDep) -> str:
+        return (await aura.tenants.get(tenant_id)).name
+
+    emu.inject(Fault("GET", "/v1/tenants/*", status=500, times=None))
+    async with serve(app) as http:
+        assert (await http.get("/instances/0dead")).status_code == 410
+        assert (await http.get(f"/tenants/{emu.tenant_id}")).status_code == 502
