@@ -15,45 +15,16 @@ without stopping the others.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import re
 from collections.abc import Awaitable, Callable, Sequence
 
+from _target import Pace, Target, connect, create_instance
+
 from aura_async import AuraClient, BulkResult
-from aura_async.models import CreatedInstance, Instance, InstanceConfiguration
-from aura_async.testing import AuraEmulator
+from aura_async.models import CreatedInstance, Instance
 
 INSTANCE_COUNT = 3
 CONCURRENCY = 8
 NAME_PREFIX = "bulk-demo"
-
-
-class Pace:
-    """How long to wait for a status, and how often to poll it."""
-
-    def __init__(self, *, timeout: float, interval: float) -> None:
-        self.timeout = timeout
-        self.interval = interval
-
-
-EMULATOR_PACE = Pace(timeout=30.0, interval=0.2)
-LIVE_PACE = Pace(timeout=1800.0, interval=15.0)
-
-
-def _gigabytes(memory: str) -> float:
-    match = re.match(r"\s*(\d+(?:\.\d+)?)", memory)
-    return float(match.group(1)) if match else float("inf")
-
-
-def pick_configuration(configurations: Sequence[InstanceConfiguration]) -> InstanceConfiguration:
-    """Return the smallest professional configuration (professional instances can pause)."""
-    pausable = [c for c in configurations if str(c.type) == "professional-db"] or list(
-        configurations
-    )
-    if not pausable:
-        raise SystemExit("the project offers no instance configuration")
-    return min(pausable, key=lambda c: _gigabytes(c.memory))
 
 
 Outcome = Instance | CreatedInstance | None
@@ -89,26 +60,17 @@ async def run_step(
     return [result.item for result in results if result.ok]
 
 
-async def create_instances(client: AuraClient, tenant_id: str) -> list[str]:
+async def create_instances(target: Target) -> list[str]:
     """Create ``INSTANCE_COUNT`` instances in bulk; return the ids of those created."""
-    config = pick_configuration((await client.tenants.get(tenant_id)).instance_configurations)
 
     async def create(name: str) -> CreatedInstance:
-        created = await client.instances.create(
-            name=name,
-            tenant_id=tenant_id,
-            cloud_provider=config.cloud_provider,
-            region=config.region,
-            type=config.type,
-            version=config.version,
-            memory=config.memory,
-        )
+        created = await create_instance(target, name)
         ids[name] = created.id
         return created
 
     ids: dict[str, str] = {}
     names = [f"{NAME_PREFIX}-{n}" for n in range(INSTANCE_COUNT)]
-    created_names = await run_step(client, "create", create, names)
+    created_names = await run_step(target.client, "create", create, names)
     return [ids[name] for name in created_names]
 
 
@@ -131,32 +93,15 @@ async def pause_and_resume(client: AuraClient, ids: list[str], pace: Pace) -> No
     await run_step(client, "wait until running again", waiter("running"), resumed)
 
 
-async def demo(client: AuraClient, tenant_id: str | None, pace: Pace) -> None:
-    """Run the whole demo with ``client``; delete whatever it created at the end."""
-    if tenant_id is None:
-        tenant_id = (await client.tenants.list())[0].id
-    ids = await create_instances(client, tenant_id)
-    try:
-        await pause_and_resume(client, ids, pace)
-    finally:
-        await run_step(client, "delete", client.instances.delete, ids)
-
-
 async def main() -> None:
-    """Pick the emulator or the real API, then run the demo."""
-    async with contextlib.AsyncExitStack() as stack:
-        if os.environ.get("AURA_CLIENT_ID"):
-            client = await stack.enter_async_context(AuraClient.from_env())
-            tenant_id, pace = os.environ.get("AURA_TENANT_ID"), LIVE_PACE
-            print(f"Using the Aura API at {client.base_url}")
-        else:
-            emu = await stack.enter_async_context(AuraEmulator(transition_delay=1.0))
-            client = await stack.enter_async_context(
-                AuraClient(emu.client_id, emu.client_secret, base_url=emu.url)
-            )
-            tenant_id, pace = emu.tenant_id, EMULATOR_PACE
-            print(f"No AURA_CLIENT_ID set: using a local emulator at {emu.url}")
-        await demo(client, tenant_id, pace)
+    """Create instances, pause and resume them in bulk, delete whatever was created."""
+    async with connect() as target:
+        client = target.client
+        ids = await create_instances(target)
+        try:
+            await pause_and_resume(client, ids, target.pace)
+        finally:
+            await run_step(client, "delete", client.instances.delete, ids)
 
 
 if __name__ == "__main__":
