@@ -24,6 +24,9 @@ __all__ = ["Resource", "check_wait_options", "wait_until"]
 
 T = TypeVar("T")
 
+# How long a 404 may mean "created but not visible yet" to a waiter.
+_NOT_FOUND_GRACE = 60.0
+
 
 class Resource:
     """Base of the resource namespaces (``client.instances``, ...).
@@ -50,6 +53,36 @@ class Resource:
     ) -> T:
         raw = await self._send(method, path, body=body, params=params, idempotent=idempotent)
         return self._one_from(raw, model)
+
+    async def _poll_until(
+        self,
+        path: str,
+        model: type[T],
+        *,
+        done: Callable[[T], bool],
+        failed: Callable[[T], bool],
+        timeout: float,
+        interval: float,
+        what: str,
+    ) -> T:
+        """Poll ``GET path`` until ``done`` (see :func:`wait_until`), after checking the options.
+
+        A 404 is tolerated for the first minute: a just-created resource may briefly
+        answer it.
+
+        Raises:
+            AuraValidationError: ``timeout`` or ``interval`` is not a positive number.
+        """
+        check_wait_options(timeout, interval)
+        return await wait_until(
+            lambda: self._one("GET", path, model),
+            done=done,
+            failed=failed,
+            timeout=timeout,
+            interval=interval,
+            not_found_grace=min(timeout, _NOT_FOUND_GRACE),
+            what=what,
+        )
 
     def _one_from(self, raw: RawResponse, model: type[T]) -> T:
         return _parse(raw, lambda data: structure_data(data, model))

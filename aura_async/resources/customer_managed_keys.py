@@ -11,7 +11,7 @@ from aura_async.models import (
     CustomerManagedKeySummary,
     InstanceType,
 )
-from aura_async.resources._base import Resource, check_wait_options, segment, wait_until
+from aura_async.resources._base import Resource, segment
 
 __all__ = ["CustomerManagedKeys"]
 
@@ -133,14 +133,12 @@ class CustomerManagedKeys(Resource):
             NotFoundError: The key stayed missing past the brief window after a create.
             AuraError: A poll failed.
         """
-        check_wait_options(timeout, interval)
-        path = self._path(key_id)
-        return await wait_until(
-            lambda: self._one("GET", path, CustomerManagedKey),
+        return await self._poll_until(
+            self._path(key_id),
+            CustomerManagedKey,
             done=lambda key: key.status == CustomerManagedKeyStatus.READY,
             failed=lambda key: False,
             timeout=timeout,
             interval=interval,
-            not_found_grace=min(timeout, 60.0),
             what=f"customer managed key {key_id} waiting for 'ready'",
         )

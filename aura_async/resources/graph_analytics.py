@@ -16,7 +16,7 @@ from aura_async.models import (
     GraphAnalyticsSessionSizingRequest,
     SessionStatus,
 )
-from aura_async.resources._base import Resource, check_wait_options, segment, wait_until
+from aura_async.resources._base import Resource, segment
 
 __all__ = ["GraphAnalytics", "GraphAnalyticsSessionCreateResult"]
 
@@ -225,14 +225,12 @@ class GraphAnalytics(Resource):
             NotFoundError: The session stayed missing past the brief window after a create.
             AuraError: A poll failed.
         """
-        check_wait_options(timeout, interval)
-        path = self._path(session_id)
-        return await wait_until(
-            lambda: self._one("GET", path, GraphAnalyticsSession),
+        return await self._poll_until(
+            self._path(session_id),
+            GraphAnalyticsSession,
             done=lambda session: session.status == SessionStatus.READY,
             failed=lambda session: session.status in _FAILED,
             timeout=timeout,
             interval=interval,
-            not_found_grace=min(timeout, 60.0),
             what=f"graph analytics session {session_id} waiting for 'Ready'",
         )

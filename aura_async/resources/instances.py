@@ -20,7 +20,7 @@ from aura_async.models import (
     InstanceUpdateRequest,
     InstanceUpgradeRequest,
 )
-from aura_async.resources._base import Resource, check_wait_options, segment, wait_until
+from aura_async.resources._base import Resource, segment
 
 __all__ = ["Instances"]
 
@@ -322,14 +322,12 @@ class Instances(Resource):
             NotFoundError: The instance stayed missing past the brief window after a create.
             AuraError: A poll failed.
         """
-        check_wait_options(timeout, interval)
-        path = self._path(instance_id)
-        return await wait_until(
-            lambda: self._one("GET", path, Instance),
+        return await self._poll_until(
+            self._path(instance_id),
+            Instance,
             done=lambda inst: inst.status == status,
             failed=lambda inst: inst.status in _FAILED and status not in _FAILED,
             timeout=timeout,
             interval=interval,
-            not_found_grace=min(timeout, 60.0),
             what=f"instance {instance_id} waiting for {str(status)!r}",
         )

@@ -6,7 +6,7 @@ import datetime as dt
 
 from aura_async._errors import AuraValidationError
 from aura_async.models import CreatedSnapshot, Instance, Snapshot, SnapshotStatus
-from aura_async.resources._base import Resource, check_wait_options, segment, wait_until
+from aura_async.resources._base import Resource, segment
 
 __all__ = ["Snapshots"]
 
@@ -107,14 +107,12 @@ class Snapshots(Resource):
             WaitTimeoutError: Not completed in time; ``.last`` holds the last state.
             AuraError: A poll failed.
         """
-        check_wait_options(timeout, interval)
-        path = self._path(instance_id, snapshot_id)
-        return await wait_until(
-            lambda: self._one("GET", path, Snapshot),
+        return await self._poll_until(
+            self._path(instance_id, snapshot_id),
+            Snapshot,
             done=lambda s: s.status == SnapshotStatus.COMPLETED,
             failed=lambda s: s.status in _FAILED,
             timeout=timeout,
             interval=interval,
-            not_found_grace=min(timeout, 60.0),
             what=f"snapshot {snapshot_id} of instance {instance_id}",
         )
