@@ -27,7 +27,6 @@ from aura_async._config import RateLimit, RetryPolicy, Timeout
 from aura_async._errors import (
     AuraConfigurationError,
     ClientClosedError,
-    ResponseValidationError,
 )
 from aura_async._pipeline import (
     AuthMiddleware,
@@ -37,7 +36,7 @@ from aura_async._pipeline import (
 )
 from aura_async._ratelimit import Limiter, LocalLimiter
 from aura_async._retry import IDEMPOTENT_METHODS
-from aura_async._transport import RawResponse, api_error, decode_json, send
+from aura_async._transport import RawResponse, api_error, decode_json, invalid_body, send
 from aura_async._urls import api_root, check_base_url
 from aura_async._version import __version__
 
@@ -449,12 +448,7 @@ def _parse_token(raw: RawResponse) -> TokenGrant:
             and str(token_type).lower() == "bearer"
         ):
             return TokenGrant(value=value, lifetime=float(lifetime))
-    raise ResponseValidationError(
-        "the token endpoint answered without a usable bearer token",
-        method="POST",
-        url=raw.url,
-        request_id=raw.request_id,
-    )
+    raise invalid_body(raw, "the token endpoint answered without a usable bearer token")
 
 
 def _check_credential(client_id: object, client_secret: object) -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "classify_exception",
     "connection_error",
     "decode_json",
+    "invalid_body",
     "outcome_unknown",
     "send",
 ]
@@ -100,6 +101,16 @@ def outcome_unknown(req: ClientRequest, resp: ClientResponse | None) -> OutcomeU
     )
 
 
+def invalid_body(response: RawResponse, problem: str) -> ResponseValidationError:
+    """Return the error for a 2xx answer whose body is not what was expected."""
+    return ResponseValidationError(
+        f"{response.method} {response.url}: {problem}",
+        method=response.method,
+        url=response.url,
+        request_id=response.request_id,
+    )
+
+
 def decode_json(response: RawResponse) -> Any:
     """Parse a 2xx body as JSON.
 
@@ -109,12 +120,7 @@ def decode_json(response: RawResponse) -> Any:
     try:
         return json.loads(response.body)
     except (ValueError, UnicodeDecodeError):
-        raise ResponseValidationError(
-            f"{response.method} {response.url}: the response body is not JSON",
-            method=response.method,
-            url=response.url,
-            request_id=response.request_id,
-        ) from None
+        raise invalid_body(response, "the response body is not JSON") from None
 
 
 async def send(

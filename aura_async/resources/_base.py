@@ -14,7 +14,7 @@ from aura_async._errors import (
     ResponseValidationError,
     WaitTimeoutError,
 )
-from aura_async._transport import RawResponse, decode_json
+from aura_async._transport import RawResponse, decode_json, invalid_body
 from aura_async._urls import path_segment
 
 if TYPE_CHECKING:
@@ -109,15 +109,11 @@ class Resource:
 
 
 def _parse(raw: RawResponse, structure: Callable[[Any], T]) -> T:
+    data = decode_json(raw)
     try:
-        return structure(decode_json(raw))
+        return structure(data)
     except ResponseValidationError as exc:
-        raise ResponseValidationError(
-            f"{raw.method} {raw.url}: {exc}",
-            method=raw.method,
-            url=raw.url,
-            request_id=raw.request_id,
-        ) from None
+        raise invalid_body(raw, str(exc)) from None
 
 
 def segment(name: str, value: object) -> str:
