@@ -25,7 +25,7 @@ __all__ = ["Resource", "check_wait_options", "wait_until"]
 T = TypeVar("T")
 
 # How long a 404 may mean "created but not visible yet" to a waiter.
-_NOT_FOUND_GRACE = 60.0
+_NOT_FOUND_GRACE = 20.0
 
 
 class Resource:
@@ -67,7 +67,7 @@ class Resource:
     ) -> T:
         """Poll ``GET path`` until ``done`` (see :func:`wait_until`), after checking the options.
 
-        A 404 is tolerated for the first minute: a just-created resource may briefly
+        A 404 is tolerated for the first 20 seconds: a just-created resource may briefly
         answer it.
 
         Raises:

@@ -1,0 +1,100 @@
+"""What a parsed command runs with, and how an API command gets its client."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from typing import Any, TypeAlias, TypeVar
+
+import attrs
+
+from aura_async._bulk import BulkResult
+from aura_async._client import AuraClient
+from aura_async.cli._connect import open_client
+from aura_async.cli._errors import describe_error, is_rejected_credential
+from aura_async.cli._output import Output
+from aura_async.cli._settings import Settings
+
+__all__ = ["Action", "Api", "Runtime", "api_action", "report_failures", "run_bulk"]
+
+R = TypeVar("R")
+
+
+@attrs.frozen
+class Runtime:
+    """What every command runs with.
+
+    Attributes:
+        settings: The parsed shared options.
+        out: Where results, notes and errors go.
+        environ: The environment (credentials not given as flags).
+    """
+
+    settings: Settings
+    out: Output
+    environ: Mapping[str, str]
+
+
+@attrs.frozen
+class Api:
+    """What an API command runs with: an open client, the output and the options."""
+
+    client: AuraClient
+    out: Output
+    settings: Settings
+
+
+Action: TypeAlias = Callable[[Runtime], Coroutine[Any, Any, int]]
+"""A parsed command, ready to run: returns the exit code."""
+
+
+def api_action(call: Callable[[Api], Coroutine[Any, Any, int]]) -> Action:
+    """Return an action that opens the client (or the emulator), runs ``call``, closes it.
+
+    Args:
+        call: The command's work; returns the exit code.
+
+    Returns:
+        The action.
+    """
+
+    async def run(runtime: Runtime) -> int:
+        async with open_client(runtime.settings, runtime.environ) as client:
+            return await call(Api(client=client, out=runtime.out, settings=runtime.settings))
+
+    return run
+
+
+async def run_bulk(
+    api: Api, description: str, fn: Callable[[str], Awaitable[R]], ids: Sequence[str]
+) -> list[BulkResult[str, R]]:
+    """Run ``fn`` over the ids (each once) as one bulk operation with a progress bar.
+
+    Args:
+        api: The client and output.
+        description: What is being done, for the progress bar.
+        fn: The operation on one id.
+        ids: The ids, in the order given; repeats are dropped.
+
+    Returns:
+        One result per distinct id, in order.
+    """
+    unique = list(dict.fromkeys(ids))
+    with api.out.progress(description, len(unique)) as on_progress:
+        return await api.client.map(
+            fn, unique, concurrency=api.settings.concurrency, on_progress=on_progress
+        )
+
+
+def report_failures(out: Output, results: Sequence[BulkResult[str, Any]]) -> int:
+    """Show each failed id's error on stderr; return the exit code (0: none failed).
+
+    A rejected credential fails every id the same way, so it is shown once.
+    """
+    failures = [(result.item, result.error) for result in results if result.error is not None]
+    for _, error in failures:
+        if is_rejected_credential(error):
+            out.error(describe_error(error))
+            return 1
+    for item, error in failures:
+        out.error(f"{item}: {describe_error(error)}")
+    return 1 if failures else 0
