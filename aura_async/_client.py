@@ -14,7 +14,7 @@ from typing import Any, Self, TypeVar
 import aiohttp
 from aiohttp import hdrs
 
-from aura_async._auth import TokenCache, TokenGrant, TokenProvider
+from aura_async._auth import TokenCache, TokenFetch, TokenGrant, TokenProvider
 from aura_async._backend import Backend
 from aura_async._bulk import (
     DEFAULT_CONCURRENCY,
@@ -94,9 +94,14 @@ _credentials = weakref.WeakValueDictionary()
 class _Core:
     """The resources one client and its ``with_options`` views share."""
 
-    def __init__(self, session: aiohttp.ClientSession | None, owns_session: bool) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession | None, owns_session: bool, fetch_token: TokenFetch
+    ) -> None:
         self.session = session
         self.owns_session = owns_session
+        # The token fetch is shared by every waiting call, so it runs with the
+        # original client's options: a view's short deadline must not fail the others.
+        self.fetch_token = fetch_token
         self.credential: _Credential | None = None
         self.closed = False
 
@@ -166,7 +171,7 @@ class AuraClient:
                 token_provider = backend.token_provider(origin=self.base_url, client_id=client_id)
         self._own_limiter = limiter
         self._own_tokens = token_provider
-        self._core = _Core(session, owns_session=session is None)
+        self._core = _Core(session, session is None, self._fetch_token)
         self._is_view = False
         self._init_resources()
 
@@ -324,7 +329,7 @@ class AuraClient:
         limiter = credential.limiter
         middlewares = (
             BackoffMiddleware(ctx, limiter),
-            AuthMiddleware(ctx, credential.tokens, self._fetch_token),
+            AuthMiddleware(ctx, credential.tokens, self._core.fetch_token),
             RateLimitMiddleware(ctx, limiter),
         )
         raw = await send(

@@ -37,6 +37,7 @@ from fastapi.responses import JSONResponse
 from starlette.applications import Starlette
 from starlette.requests import HTTPConnection, Request
 
+from aura_async._backend import Backend
 from aura_async._client import AuraClient
 from aura_async._errors import (
     AuraConfigurationError,
@@ -65,6 +66,9 @@ STATE_ATTRIBUTE = "aura_client"
 ClientFactory = Callable[[], AuraClient | Awaitable[AuraClient]]
 """Builds the app's client at startup: a plain or an async function of no arguments."""
 
+BackendFactory = Callable[[], AbstractAsyncContextManager[Backend]]
+"""Opens a shared backend at startup, e.g. ``lambda: RedisBackend.from_url(url)``."""
+
 AppT = TypeVar("AppT", bound=Starlette)
 
 _logger = logging.getLogger("aura_async.fastapi")
@@ -75,14 +79,16 @@ _OUTCOME_UNKNOWN = (
 
 
 def _factory_of(
-    client_factory: ClientFactory | None, client_options: Mapping[str, Any]
+    client_factory: ClientFactory | None,
+    client_options: Mapping[str, Any],
+    backend: BackendFactory | None = None,
 ) -> ClientFactory:
     if client_factory is None:
         return lambda: AuraClient.from_env(**client_options)
-    if client_options:
+    if client_options or backend is not None:
+        given = sorted([*client_options, *(["backend"] if backend is not None else [])])
         raise AuraConfigurationError(
-            "pass either client_factory or AuraClient options, not both "
-            f"(got options {sorted(client_options)})"
+            f"pass either client_factory or AuraClient options, not both (got options {given})"
         )
     return client_factory
 
@@ -100,7 +106,11 @@ async def _build_client(client_factory: ClientFactory) -> AuraClient:
 
 @contextlib.asynccontextmanager
 async def open_aura_client(
-    app: Starlette, client_factory: ClientFactory | None = None, **client_options: Any
+    app: Starlette,
+    client_factory: ClientFactory | None = None,
+    *,
+    backend: BackendFactory | None = None,
+    **client_options: Any,
 ) -> AsyncIterator[AuraClient]:
     """Open the app's shared client, store it on ``app.state``, close it on exit.
 
@@ -116,6 +126,9 @@ async def open_aura_client(
         app: The application; the client is stored as ``app.state.aura_client``.
         client_factory: Builds the client (plain or async); default
             ``AuraClient.from_env(**client_options)``.
+        backend: Opens a shared backend for the default client, e.g.
+            ``lambda: RedisBackend.from_url(url)``: opened in the worker's event loop
+            before the client, closed after it (only without ``client_factory``).
         **client_options: Keyword options of :meth:`AuraClient.from_env`, e.g.
             ``rate_limit=RateLimit(62, per=60)``; only without ``client_factory``.
 
@@ -127,10 +140,17 @@ async def open_aura_client(
             did not return an ``AuraClient``, or the environment lacks credentials.
         RuntimeError: The app already has an open shared client.
     """
-    factory = _factory_of(client_factory, client_options)
+    _factory_of(client_factory, client_options, backend)  # fail before opening anything
     if getattr(app.state, STATE_ATTRIBUTE, None) is not None:
         raise RuntimeError(f"app.state.{STATE_ATTRIBUTE} is already set: open one client per app")
-    async with await _build_client(factory) as client:
+    async with contextlib.AsyncExitStack() as stack:
+        if backend is not None:
+            client_options = {
+                **client_options,
+                "backend": await stack.enter_async_context(backend()),
+            }
+        factory = _factory_of(client_factory, client_options)
+        client = await stack.enter_async_context(await _build_client(factory))
         setattr(app.state, STATE_ATTRIBUTE, client)
         try:
             yield client
@@ -144,7 +164,11 @@ StatefulLifespan = Callable[[AppT], AbstractAsyncContextManager[Mapping[str, Any
 
 @overload
 def aura_lifespan(
-    client_factory: ClientFactory | None = None, *, lifespan: None = None, **client_options: Any
+    client_factory: ClientFactory | None = None,
+    *,
+    lifespan: None = None,
+    backend: BackendFactory | None = None,
+    **client_options: Any,
 ) -> StatelessLifespan[Starlette]: ...
 
 
@@ -153,6 +177,7 @@ def aura_lifespan(
     client_factory: ClientFactory | None = None,
     *,
     lifespan: StatelessLifespan[AppT],
+    backend: BackendFactory | None = None,
     **client_options: Any,
 ) -> StatelessLifespan[AppT]: ...
 
@@ -162,6 +187,7 @@ def aura_lifespan(
     client_factory: ClientFactory | None = None,
     *,
     lifespan: StatefulLifespan[AppT],
+    backend: BackendFactory | None = None,
     **client_options: Any,
 ) -> StatefulLifespan[AppT]: ...
 
@@ -170,6 +196,7 @@ def aura_lifespan(
     client_factory: ClientFactory | None = None,
     *,
     lifespan: Callable[[Any], AbstractAsyncContextManager[Any]] | None = None,
+    backend: BackendFactory | None = None,
     **client_options: Any,
 ) -> Callable[[Any], AbstractAsyncContextManager[Any]]:
     """Return a lifespan for ``FastAPI(lifespan=...)`` that owns one shared ``AuraClient``.
@@ -183,6 +210,8 @@ def aura_lifespan(
         client_factory: Builds the client at startup (plain or async); default
             ``AuraClient.from_env(**client_options)``.
         lifespan: The app's own lifespan, run inside this one.
+        backend: Opens a shared limiter/token backend in each worker, e.g.
+            ``lambda: RedisBackend.from_url(url)`` (see :func:`open_aura_client`).
         **client_options: Keyword options of :meth:`AuraClient.from_env`; only
             without ``client_factory``.
 
@@ -192,11 +221,11 @@ def aura_lifespan(
     Raises:
         AuraConfigurationError: Both ``client_factory`` and options were given.
     """
-    factory = _factory_of(client_factory, client_options)
+    _factory_of(client_factory, client_options, backend)  # fail at definition, not startup
 
     @contextlib.asynccontextmanager
     async def run(app: Any) -> AsyncIterator[Any]:
-        async with open_aura_client(app, factory):
+        async with open_aura_client(app, client_factory, backend=backend, **client_options):
             if lifespan is None:
                 yield None
                 return

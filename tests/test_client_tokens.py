@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from aura_async import AuraClient, AuthenticationError
+from aura_async import AuraClient, AuraTimeoutError, AuthenticationError
 from aura_async._auth import TokenCache
-from aura_async.testing import AuraEmulator
+from aura_async.testing import AuraEmulator, Fault
 from tests.conftest import make_client
 
 
@@ -72,3 +72,30 @@ async def test_revoked_credentials_raise_authentication_error(emu: AuraEmulator)
         emu.revoke(emu.client_id)
         with pytest.raises(AuthenticationError):
             await client.tenants.list()
+
+
+# The token endpoint answers this late; the hurried view gives up long before.
+TOKEN_LATENCY = 0.1
+HURRIED_DEADLINE = 0.02
+
+
+async def test_a_hurried_view_does_not_fail_the_token_fetch_others_wait_for() -> None:
+    """The one token fetch in flight is shared: it must not end at its starter's deadline.
+
+    Found by the soak: a call made through ``with_options(timeout=0.05)`` started the
+    refresh after a token expiry, the fetch inherited that deadline, and every call
+    waiting for the token (deadline 5 s) failed with AuraTimeoutError after 0.05 s.
+    """
+    async with AuraEmulator(rate_limit=None) as emu:
+        emu.inject(Fault("POST", "/oauth/token", latency=TOKEN_LATENCY))
+        async with AuraClient(
+            emu.client_id, emu.client_secret, base_url=emu.url, rate_limit=None, timeout=10.0
+        ) as client:
+            hurried = client.with_options(timeout=HURRIED_DEADLINE)
+            started = asyncio.create_task(hurried.tenants.list())
+            await asyncio.sleep(0)  # the hurried call starts the fetch
+            tenants = await asyncio.wait_for(client.tenants.list(), 10.0)
+            with pytest.raises(AuraTimeoutError):
+                await started
+        assert [t.id for t in tenants] == [emu.tenant_id]
+        assert emu.journal.token_requests() == 1

@@ -166,6 +166,11 @@ def test_a_factory_and_client_options_together_are_refused() -> None:
         aura_lifespan(lambda: AuraClient("id", "secret"), rate_limit=None)
 
 
+def test_a_factory_and_a_backend_together_are_refused() -> None:
+    with pytest.raises(AuraConfigurationError, match="backend"):
+        aura_lifespan(lambda: AuraClient("id", "secret"), backend=contextlib.nullcontext)  # type: ignore[arg-type]
+
+
 def test_the_core_package_never_imports_fastapi() -> None:
     code = (
         "import sys, aura_async, aura_async.models, aura_async.testing\n"

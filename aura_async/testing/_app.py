@@ -26,7 +26,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from aura_async.testing._auth import TokenAuthority, auth_middleware, token_endpoint
-from aura_async.testing._faults import FaultScript, fault_middleware
+from aura_async.testing._faults import FaultScript, drop_connection, fault_middleware
 from aura_async.testing._http import ApiError
 from aura_async.testing._journal import TOKEN_PATH, Journal, JournalEntry
 from aura_async.testing._keys import (
@@ -188,6 +188,9 @@ def error_middleware() -> Middleware:
             return error.response()
         except web.HTTPException as exception:
             return http_exception_response(request, exception)
+        except ConnectionError:
+            # The client went away mid-request: journal it as dropped, log nothing.
+            return drop_connection(request)
         except Exception:
             logger.exception("Unexpected error in %s %s", request.method, request.path)
             internal = ApiError(500, "Internal error in the emulator", reason="internal-error")

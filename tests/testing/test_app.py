@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from aura_async.testing import AuraEmulator
 from aura_async.testing._app import (
     AUTHORITY_KEY,
     FAULTS_KEY,
@@ -181,3 +183,26 @@ def test_parts_are_reachable_from_the_app(manual_clock: ManualClock) -> None:
     assert app[LIMITER_KEY].config == ServerRateLimit()
     assert app[STATE_KEY] is None
     assert LIMITER_KEY not in build_app(rate_limit=None, routes=False)
+
+
+async def test_a_client_leaving_mid_body_is_not_logged_as_an_emulator_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with AuraEmulator(rate_limit=None) as emu:
+        host, port = emu.url.removeprefix("http://").split(":")
+        _reader, writer = await asyncio.open_connection(host, int(port))
+        basic = aiohttp.encode_basic_auth(emu.client_id, emu.client_secret).encode()
+        writer.write(
+            b"POST /oauth/token HTTP/1.1\r\nHost: x\r\nAuthorization: " + basic + b"\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 1000\r\n\r\ngrant_type="
+        )
+        await writer.drain()
+        await asyncio.sleep(0.01)
+        writer.transport.abort()
+        for _ in range(50):  # bounded: until the emulator has seen the request end
+            if emu.journal.entries:
+                break
+            await asyncio.sleep(0.01)
+    assert [e.status for e in emu.journal.entries] == [None]  # journaled as dropped
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

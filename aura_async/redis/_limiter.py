@@ -1,0 +1,377 @@
+"""The shared limiter: one sliding-window log in Redis for every process of a credential.
+
+The log is a sorted set: one member per send slot, scored with the Redis time
+until which it counts. A slot is taken at admission with the score ``now +
+lease`` (so a crashed process's slots free themselves), and rescored on release
+to the completion time, so that it counts ``per`` seconds after the answer
+arrived, exactly like :class:`~aura_async._ratelimit.LocalLimiter`. Only the
+Redis server's clock is read.
+
+In each process, waiters queue FIFO and one pump task talks to Redis: each
+admission attempt is one script call, which admits as many queued waiters as
+the window has room for. 10,000 local waiters therefore cost no more Redis
+calls per admission than ten. Releases are sent in batches by a second task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import itertools
+import logging
+import math
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from aura_async._config import RateLimit
+from aura_async._ratelimit import Permit
+from aura_async.redis._calls import RedisBackendError, RedisCalls, as_text
+from aura_async.redis._fallback import Fallback
+from aura_async.redis._scripts import HOLD_EPSILON, CredentialKeys, completion_offset, seconds
+
+__all__ = ["RedisLimiter"]
+
+_log = logging.getLogger("aura_async")
+
+# Most waiters admitted by one script call.
+_ADMIT_BATCH = 256
+# Most releases sent in one script call.
+_RECORD_BATCH = 512
+# While the slot that frees next is held by a request in flight, its end is
+# unknown: ask again after this long.
+_POLL = 0.05
+# Even a known wait is re-checked this often: another process may give back a
+# slot it never used.
+_MAX_SLEEP = 1.0
+# A release that Redis does not take is tried again, a few times.
+_RECORD_ATTEMPTS = 3
+_RECORD_BACKOFF = 0.05
+
+
+class _RedisPermit:
+    """A slot in the Redis log; released at most once."""
+
+    __slots__ = ("_limiter", "_released", "member")
+
+    def __init__(self, limiter: RedisLimiter, member: str) -> None:
+        self._limiter = limiter
+        self._released = False
+        self.member = member
+
+    def release(self, *, sent: bool = True, answered: bool = True) -> None:
+        """See :meth:`aura_async.Permit.release`."""
+        if not self._released:
+            self._released = True
+            self._limiter._completed(self.member, sent=sent, answered=answered)
+
+
+class RedisLimiter:
+    """A :class:`~aura_async.Limiter` shared through Redis by every process of a credential.
+
+    Build it with :meth:`aura_async.redis.RedisBackend.limiter`.
+
+    Args:
+        calls: Bounded calls to the Redis server.
+        keys: The credential's keys.
+        rate: The credential's allowance (the same in every process).
+        lease: Seconds a slot counts while its request is in flight.
+        fallback_share: None: a Redis failure fails the waiting calls with
+            :class:`RedisBackendError`. A fraction: fall back to a local limiter
+            with that share of the allowance until Redis is back.
+        probe_interval: While falling back, how often Redis is tried again.
+
+    Attributes:
+        rate: The allowance.
+        fallback: The local limiter in use while Redis is unreachable, else None.
+        admissions: Slots granted through Redis so far (for measurements).
+    """
+
+    def __init__(
+        self,
+        calls: RedisCalls,
+        keys: CredentialKeys,
+        rate: RateLimit,
+        *,
+        lease: float,
+        fallback_share: float | None,
+        probe_interval: float,
+    ) -> None:
+        self.rate = rate
+        self.fallback: Fallback | None = None
+        self.admissions = 0
+        self._calls = calls
+        self._keys = keys
+        self._lease = lease
+        self._share = fallback_share
+        self._probe_interval = probe_interval
+        self._margin = rate.effective_margin
+        self._log_ttl_ms = math.ceil((lease + rate.per + self._margin) * 1000) + 1000
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiters: collections.deque[asyncio.Future[Any]] = collections.deque()
+        self._live_waiters = 0
+        self._wakeup: asyncio.Future[None] | None = None
+        self._cooldown_until = 0.0
+        self._epoch = ""
+        self._names = itertools.count()
+        self._process = uuid.uuid4().hex[:16]
+        self._records: collections.deque[tuple[str, str]] = collections.deque()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._cooldown_writes: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    def __repr__(self) -> str:
+        mode = "falling back" if self.fallback is not None else "shared"
+        return f"<RedisLimiter {self.rate!r} at {self._calls.where}, {mode}>"
+
+    async def acquire(self, *, priority: bool = False) -> Permit:
+        """See :meth:`aura_async.Limiter.acquire`.
+
+        Raises:
+            RedisBackendError: Redis failed, and no fallback is configured.
+        """
+        if self._closed:
+            raise RedisBackendError(f"the Redis backend for {self._calls.where} is closed")
+        waiter: asyncio.Future[Any] = self._bind_loop().create_future()
+        self._enqueue(waiter, priority=priority)
+        try:
+            granted = await waiter
+        except asyncio.CancelledError:
+            _give_back(waiter)
+            raise
+        if isinstance(granted, Fallback):
+            return await granted.acquire(self._new_member(), priority=priority)
+        return granted  # type: ignore[no-any-return]
+
+    def report_rejection(self, delay: float) -> None:
+        """See :meth:`aura_async.Limiter.report_rejection`: the cooldown is shared in Redis."""
+        loop = self._bind_loop()
+        self._cooldown_until = max(self._cooldown_until, loop.time() + max(0.0, delay))
+        if self.fallback is not None:
+            self.fallback.local.report_rejection(delay)
+        if not self._closed:
+            task = loop.create_task(self._share_cooldown(delay))
+            self._cooldown_writes.add(task)
+            task.add_done_callback(self._cooldown_writes.discard)
+        self._poke()
+
+    async def aclose(self) -> None:
+        """Send the pending releases and cooldowns (within the Redis timeout), then stop."""
+        self._closed = True
+        recorder = self._tasks.get("recorder")
+        pending = {*self._cooldown_writes, *([recorder] if recorder is not None else [])}
+        if pending:
+            await asyncio.wait(pending, timeout=self._calls.timeout * _RECORD_ATTEMPTS)
+        tasks = [*self._tasks.values(), *self._cooldown_writes]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        closed = RedisBackendError(f"the Redis backend for {self._calls.where} was closed")
+        while (waiter := self._next_waiter(pop=True)) is not None:
+            waiter.set_exception(_copy_error(closed))
+
+    # -- the queue and the pump ------------------------------------------------
+
+    def _bind_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        return self._loop
+
+    def _new_member(self) -> str:
+        return f"{self._process}:{next(self._names)}"
+
+    def _enqueue(self, waiter: asyncio.Future[Any], *, priority: bool) -> None:
+        if priority:
+            self._waiters.appendleft(waiter)
+        else:
+            self._waiters.append(waiter)
+        self._live_waiters += 1
+        waiter.add_done_callback(self._on_waiter_done)
+        self._ensure_task("pump", self._pump)
+
+    def _on_waiter_done(self, waiter: asyncio.Future[Any]) -> None:
+        self._live_waiters -= 1
+        if self._live_waiters == 0:
+            self._poke()
+
+    def _ensure_task(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        task = self._tasks.get(name)
+        if task is None or task.done():
+            loop = self._bind_loop()
+            self._tasks[name] = loop.create_task(run(), name=f"aura_async-redis-{name}")
+
+    def _next_waiter(self, *, pop: bool) -> asyncio.Future[Any] | None:
+        """Return the first waiter still waiting (dropping those that left), or None."""
+        waiters = self._waiters
+        while waiters and waiters[0].done():
+            waiters.popleft()
+        if not waiters:
+            return None
+        return waiters.popleft() if pop else waiters[0]
+
+    def _poke(self) -> None:
+        if self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)
+
+    async def _sleep(self, delay: float) -> None:
+        """Sleep for ``delay``, returning early when poked."""
+        loop = self._bind_loop()
+        self._wakeup = loop.create_future()
+        handle = loop.call_later(max(0.0, delay), self._poke)
+        try:
+            await self._wakeup
+        finally:
+            self._wakeup = None
+            handle.cancel()
+
+    async def _pump(self) -> None:
+        loop = self._bind_loop()
+        while self._next_waiter(pop=False) is not None:
+            if self.fallback is not None:
+                await self._serve_fallback(self.fallback)
+            elif self._cooldown_until > loop.time():
+                await self._sleep(self._cooldown_until - loop.time())
+            else:
+                await self._admit_batch()
+
+    async def _admit_batch(self) -> None:
+        members = [self._new_member() for _ in range(min(self._live_waiters, _ADMIT_BATCH))]
+        try:
+            admitted, wait = await self._try_admit(members)
+        except RedisBackendError as exc:
+            for member in members:
+                # Redis may have run the script after all: give the slots back.
+                self._record(member, "-")
+            self._redis_failed(exc)
+            return
+        for member in members[:admitted]:
+            waiter = self._next_waiter(pop=True)
+            if waiter is None:
+                self._record(member, "-")  # every waiter left meanwhile
+            else:
+                self.admissions += 1
+                waiter.set_result(_RedisPermit(self, member))
+        if admitted == 0:
+            await self._sleep(_POLL if wait is None else min(wait, _MAX_SLEEP))
+
+    async def _try_admit(self, members: list[str]) -> tuple[int, float | None]:
+        """Run the acquire script; return (admitted, wait or None if unknown)."""
+        rate = self.rate
+        reply = await self._calls.script(
+            "acquire",
+            [self._keys.log, self._keys.cooldown, self._keys.epoch],
+            [
+                rate.requests,
+                seconds(rate.per),
+                seconds(self._lease),
+                self._log_ttl_ms,
+                self._epoch,
+                uuid.uuid4().hex,
+                seconds(rate.per + self._margin),
+                seconds(HOLD_EPSILON + self._margin),
+                *members,
+            ],
+        )
+        self._epoch = as_text(reply[2])
+        wait = float(as_text(reply[1]))
+        return int(reply[0]), None if wait < 0 else wait
+
+    # -- releases and cooldowns --------------------------------------------------
+
+    def _completed(self, member: str, *, sent: bool, answered: bool) -> None:
+        self._record(member, completion_offset(sent=sent, answered=answered, margin=self._margin))
+        if sent and self.fallback is not None and self._loop is not None:
+            self.fallback.extend_quarantine(self._loop.time())
+
+    def _record(self, member: str, offset: str) -> None:
+        if self._closed:
+            return  # a slot released after close stays held until its lease ends
+        self._records.append((member, offset))
+        self._ensure_task("recorder", self._send_records)
+
+    async def _send_records(self) -> None:
+        while self._records:
+            count = min(len(self._records), _RECORD_BATCH)
+            batch = [self._records.popleft() for _ in range(count)]
+            await self._record_batch(batch)
+            if any(offset == "-" for _, offset in batch):
+                self._poke()  # a slot was given back at once
+
+    def _record_args(self, batch: list[tuple[str, str]]) -> list[object]:
+        args: list[object] = [self._log_ttl_ms]
+        for member, offset in batch:
+            args += [member, offset]
+        return args
+
+    async def _record_batch(self, batch: list[tuple[str, str]]) -> None:
+        args = self._record_args(batch)
+        for attempt in range(_RECORD_ATTEMPTS):
+            try:
+                await self._calls.script("record", [self._keys.log], args)
+                return
+            except RedisBackendError:
+                if attempt + 1 < _RECORD_ATTEMPTS:
+                    await asyncio.sleep(_RECORD_BACKOFF * 2**attempt)
+        # Erring on the safe side: the slots stay held until their lease ends.
+        _log.debug("could not record %d releases in Redis", len(batch))
+
+    async def _share_cooldown(self, delay: float) -> None:
+        try:
+            await self._calls.script("cooldown", [self._keys.cooldown], [seconds(delay)])
+        except RedisBackendError:
+            _log.debug("could not share a cooldown through Redis; it holds in this process")
+
+    # -- Redis failures ---------------------------------------------------------
+
+    def _redis_failed(self, error: RedisBackendError) -> None:
+        if self._share is None:
+            while (waiter := self._next_waiter(pop=True)) is not None:
+                waiter.set_exception(_copy_error(error))
+            return
+        loop = self._bind_loop()
+        self.fallback = Fallback(
+            self.rate, self._share, loop, lease=self._lease, record=self._record
+        )
+        self._calls.note_outage(error)
+        self._ensure_task("probe", self._probe)
+
+    async def _serve_fallback(self, fallback: Fallback) -> None:
+        """Hand the queued waiters to the fallback once its quarantine is over."""
+        loop = self._bind_loop()
+        wait = max(fallback.quarantine_until, self._cooldown_until) - loop.time()
+        if wait > 0:
+            await self._sleep(wait)
+            return
+        while (waiter := self._next_waiter(pop=True)) is not None:
+            waiter.set_result(fallback)
+
+    async def _probe(self) -> None:
+        """While falling back, try Redis now and then; switch back when it answers."""
+        while (fallback := self.fallback) is not None:
+            await asyncio.sleep(self._probe_interval)
+            try:
+                await self._try_admit([])  # also notices if Redis lost the log
+                seeds = fallback.retire()
+                if seeds:
+                    await self._calls.script("record", [self._keys.log], self._record_args(seeds))
+            except RedisBackendError:
+                fallback.retired = False
+                continue
+            self.fallback = None
+            self._calls.note_recovery()
+            self._poke()
+
+
+def _give_back(waiter: asyncio.Future[Any]) -> None:
+    """A waiter cancelled just as it was admitted returns its unused slot."""
+    if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+        granted = waiter.result()
+        if isinstance(granted, _RedisPermit):
+            granted.release(sent=False)
+
+
+def _copy_error(error: RedisBackendError) -> RedisBackendError:
+    """One error object per waiter, so that their tracebacks do not mix."""
+    copy = RedisBackendError(error.message)
+    copy.__cause__ = error.__cause__
+    return copy

@@ -1,0 +1,94 @@
+"""One worker process of the multi-process Redis tests: an ``AuraClient`` on a ``RedisBackend``.
+
+Started by ``redis_support.run_workers`` with its settings as JSON in the
+``AURA_DRIVER`` environment variable and the client secret in
+``AURA_CLIENT_SECRET`` (never on the command line). It prints ``ready <wall
+clock>`` once connected, waits for ``go`` on stdin (so that every worker starts
+at once), makes its calls, and prints one JSON line: its outcome.
+
+Settings: ``url``, ``client_id``, ``redis_url``, ``requests``, ``per``,
+``calls``, ``mode`` (``burst``: all calls at once; ``sequential``: one after
+another), ``timeout``, and optionally ``shift`` (seconds added to this
+process's wall clock, with time-machine), ``reject_path`` (a path requested
+first, once) and ``fallback_share``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import datetime
+import json
+import os
+import sys
+import time
+from typing import Any
+
+import time_machine
+
+from aura_async import AuraClient, AuraError, RateLimit, RetryPolicy
+from aura_async.redis import RedisBackend
+
+# Quick retries: a test's 429 cooldown comes from Retry-After, not from backoff.
+_RETRY = RetryPolicy(max_retries=3, backoff_base=0.01, backoff_cap=0.05)
+
+
+async def _one(call: Any, errors: collections.Counter[str]) -> bool:
+    try:
+        await call()
+    except AuraError as exc:
+        errors[type(exc).__name__] += 1
+        return False
+    return True
+
+
+async def _calls(client: AuraClient, settings: dict[str, Any]) -> dict[str, Any]:
+    errors: collections.Counter[str] = collections.Counter()
+    ok = 0
+    if settings.get("reject_path"):
+        ok += await _one(lambda: client.request("GET", settings["reject_path"]), errors)
+    if settings["mode"] == "burst":
+        done = await asyncio.gather(
+            *(_one(client.tenants.list, errors) for _ in range(settings["calls"]))
+        )
+        ok += sum(done)
+    else:
+        for _ in range(settings["calls"]):
+            ok += await _one(client.tenants.list, errors)
+    return {"ok": ok, "errors": dict(errors)}
+
+
+async def _run(settings: dict[str, Any]) -> dict[str, Any]:
+    rate = RateLimit(settings["requests"], per=settings["per"])
+    async with RedisBackend.from_url(
+        settings["redis_url"], fallback_share=settings.get("fallback_share")
+    ) as backend:
+        await backend.ping()
+        async with AuraClient(
+            settings["client_id"],
+            os.environ["AURA_CLIENT_SECRET"],
+            base_url=settings["url"],
+            rate_limit=rate,
+            retry=_RETRY,
+            timeout=settings["timeout"],
+            backend=backend,
+        ) as client:
+            print(f"ready {time.time()}", flush=True)
+            await asyncio.to_thread(sys.stdin.readline)
+            outcome = await _calls(client, settings)
+        outcome["redis_calls"] = backend.redis_calls
+        return outcome
+
+
+def main() -> None:
+    """Run one worker (see the module docstring)."""
+    settings = json.loads(os.environ["AURA_DRIVER"])
+    shift = settings.get("shift", 0.0)
+    if shift:
+        now = datetime.datetime.now(datetime.UTC)
+        time_machine.travel(now + datetime.timedelta(seconds=shift), tick=True).start()
+    print(json.dumps(asyncio.run(_run(settings))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
