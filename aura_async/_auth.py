@@ -16,8 +16,16 @@ from typing import Protocol
 import attrs
 
 from aura_async._errors import AuraError
+from aura_async._transport import RawResponse, decode_json, invalid_body
 
-__all__ = ["Token", "TokenCache", "TokenGrant", "TokenProvider", "refresh_lead"]
+__all__ = [
+    "Token",
+    "TokenCache",
+    "TokenGrant",
+    "TokenProvider",
+    "parse_token_response",
+    "refresh_lead",
+]
 
 _log = logging.getLogger("aura_async")
 
@@ -151,3 +159,24 @@ class TokenCache:
 def _consume_exception(task: asyncio.Task[Token]) -> None:
     if not task.cancelled():
         task.exception()
+
+
+def parse_token_response(raw: RawResponse) -> TokenGrant:
+    """Read the token endpoint's 200 answer; ``token_type`` may be ``bearer`` or ``Bearer``.
+
+    Raises:
+        ResponseValidationError: No usable bearer token in the body.
+    """
+    body = decode_json(raw)
+    if isinstance(body, dict):
+        value, lifetime = body.get("access_token"), body.get("expires_in")
+        token_type = body.get("token_type", "bearer")
+        if (
+            isinstance(value, str)
+            and value
+            and isinstance(lifetime, int | float)
+            and lifetime > 0
+            and str(token_type).lower() == "bearer"
+        ):
+            return TokenGrant(value=value, lifetime=float(lifetime))
+    raise invalid_body(raw, "the token endpoint answered without a usable bearer token")

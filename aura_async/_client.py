@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import logging
 import os
 import warnings
-import weakref
 from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from typing import Any, Self, TypeVar
 
 import aiohttp
 from aiohttp import hdrs
 
-from aura_async._auth import TokenCache, TokenFetch, TokenGrant, TokenProvider
+from aura_async._auth import TokenFetch, TokenGrant, TokenProvider, parse_token_response
 from aura_async._backend import Backend
 from aura_async._bulk import (
     DEFAULT_CONCURRENCY,
@@ -23,7 +20,15 @@ from aura_async._bulk import (
     bulk_as_completed,
     bulk_map,
 )
-from aura_async._config import RateLimit, RetryPolicy, Timeout
+from aura_async._config import (
+    RateLimit,
+    RetryPolicy,
+    Timeout,
+    as_timeout,
+    check_credential,
+    check_option,
+)
+from aura_async._credentials import Credential, credential_for
 from aura_async._errors import (
     AuraConfigurationError,
     ClientClosedError,
@@ -34,9 +39,9 @@ from aura_async._pipeline import (
     CallContext,
     RateLimitMiddleware,
 )
-from aura_async._ratelimit import Limiter, LocalLimiter
+from aura_async._ratelimit import Limiter
 from aura_async._retry import IDEMPOTENT_METHODS
-from aura_async._transport import RawResponse, api_error, decode_json, invalid_body, send
+from aura_async._transport import RawResponse, api_error, send
 from aura_async._urls import api_root, check_base_url
 from aura_async._version import __version__
 
@@ -47,48 +52,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 _UNSET: Any = object()
 _DEPRECATION_HEADER = "X-Tyk-Api-Expires"
-
-
-class _Credential:
-    """The limiter and token provider one client uses.
-
-    ``shared`` keeps the registry's entry alive while this client exists.
-    """
-
-    def __init__(
-        self, limiter: Limiter | None, tokens: TokenProvider, shared: object = None
-    ) -> None:
-        self.limiter = limiter
-        self.tokens = tokens
-        self.shared = shared
-        self.deprecation_warned = False
-
-
-class _SharedCredential(_Credential):
-    """A registry entry: what every client of one credential in one event loop shares.
-
-    The limiter is made by the first client that wants one.
-    """
-
-    def limiter_for(self, rate: RateLimit | None, logger: logging.Logger) -> Limiter | None:
-        """Return the shared limiter (None if ``rate`` is None), creating it once."""
-        if rate is None:
-            return None
-        if self.limiter is None:
-            self.limiter = LocalLimiter(rate)
-        elif isinstance(self.limiter, LocalLimiter) and self.limiter.rate != rate:
-            logger.warning(
-                "another client of this credential set %r; sharing its limiter, not %r",
-                self.limiter.rate,
-                rate,
-            )
-        return self.limiter
-
-
-# Clients built in one event loop with the same credential share one limiter and
-# one token cache; the entry lives as long as a client uses it.
-_credentials: weakref.WeakValueDictionary[tuple[object, ...], _SharedCredential]
-_credentials = weakref.WeakValueDictionary()
 
 
 class _Core:
@@ -102,7 +65,7 @@ class _Core:
         # The token fetch is shared by every waiting call, so it runs with the
         # original client's options: a view's short deadline must not fail the others.
         self.fetch_token = fetch_token
-        self.credential: _Credential | None = None
+        self.credential: Credential | None = None
         self.closed = False
 
 
@@ -152,14 +115,14 @@ class AuraClient:
         token_provider: TokenProvider | None = None,
         backend: Backend | None = None,
     ) -> None:
-        _check_credential(client_id, client_secret)
+        check_credential(client_id, client_secret)
         self.client_id = client_id
         self.__secret = client_secret
         self.base_url = check_base_url(base_url)
         self._api_root = api_root(self.base_url, api_version)
-        self._rate_limit = _check_option("rate_limit", rate_limit, RateLimit, allow_none=True)
-        self._retry = _check_option("retry", retry, RetryPolicy)
-        self._timeout = _as_timeout(timeout)
+        self._rate_limit = check_option("rate_limit", rate_limit, RateLimit, allow_none=True)
+        self._retry = check_option("retry", retry, RetryPolicy)
+        self._timeout = as_timeout(timeout)
         self._user_agent = user_agent or f"aura-async/{__version__} aiohttp/{aiohttp.__version__}"
         self.logger = logger or logging.getLogger("aura_async")
         if backend is not None:
@@ -223,9 +186,9 @@ class AuraClient:
         view.__dict__.update(self.__dict__)
         view._is_view = True
         if timeout is not _UNSET:
-            view._timeout = _as_timeout(timeout)
+            view._timeout = as_timeout(timeout)
         if retry is not _UNSET:
-            view._retry = _check_option("retry", retry, RetryPolicy)
+            view._retry = check_option("retry", retry, RetryPolicy)
         view._init_resources()
         return view
 
@@ -268,7 +231,7 @@ class AuraClient:
                 source=self,
             )
 
-    def _ensure_open(self) -> tuple[aiohttp.ClientSession, _Credential]:
+    def _ensure_open(self) -> tuple[aiohttp.ClientSession, Credential]:
         """Return the session and shared credential state, creating them on first use."""
         core = self._core
         if core.closed:
@@ -282,17 +245,16 @@ class AuraClient:
             core.credential = self._credential()
         return core.session, core.credential
 
-    def _credential(self) -> _Credential:
-        loop = asyncio.get_running_loop()
-        digest = hashlib.sha256(self.__secret.encode()).hexdigest()
-        key = (loop, self.base_url, self.client_id, digest)
-        shared = _credentials.get(key)
-        if shared is None:
-            shared = _credentials[key] = _SharedCredential(None, TokenCache())
-        limiter = self._own_limiter
-        if limiter is None:
-            limiter = shared.limiter_for(self._rate_limit, self.logger)
-        return _Credential(limiter, self._own_tokens or shared.tokens, shared)
+    def _credential(self) -> Credential:
+        return credential_for(
+            self.base_url,
+            self.client_id,
+            self.__secret,
+            rate=self._rate_limit,
+            logger=self.logger,
+            limiter=self._own_limiter,
+            tokens=self._own_tokens,
+        )
 
     async def request(
         self,
@@ -425,7 +387,7 @@ class AuraClient:
         )
         if raw.status != 200:
             raise api_error(raw)
-        return _parse_token(raw)
+        return parse_token_response(raw)
 
     def _note_deprecation(self, raw: RawResponse) -> None:
         expires = raw.headers.get(_DEPRECATION_HEADER)
@@ -437,40 +399,3 @@ class AuraClient:
                 "upgrade aura-async or pass a newer api_version",
                 expires,
             )
-
-
-def _parse_token(raw: RawResponse) -> TokenGrant:
-    """Read the token endpoint's answer; ``token_type`` may be ``bearer`` or ``Bearer``."""
-    body = decode_json(raw)
-    if isinstance(body, dict):
-        value, lifetime = body.get("access_token"), body.get("expires_in")
-        token_type = body.get("token_type", "bearer")
-        if (
-            isinstance(value, str)
-            and value
-            and isinstance(lifetime, int | float)
-            and lifetime > 0
-            and str(token_type).lower() == "bearer"
-        ):
-            return TokenGrant(value=value, lifetime=float(lifetime))
-    raise invalid_body(raw, "the token endpoint answered without a usable bearer token")
-
-
-def _check_credential(client_id: object, client_secret: object) -> None:
-    for name, value in (("client_id", client_id), ("client_secret", client_secret)):
-        if not isinstance(value, str) or not value.strip():
-            raise AuraConfigurationError(f"{name} must be a non-empty string")
-
-
-def _check_option(name: str, value: Any, kind: type, *, allow_none: bool = False) -> Any:
-    if (value is None and allow_none) or isinstance(value, kind):
-        return value
-    raise AuraConfigurationError(f"{name} must be a {kind.__name__}, got {value!r}")
-
-
-def _as_timeout(timeout: float | Timeout | None) -> Timeout:
-    if isinstance(timeout, Timeout):
-        return timeout
-    if timeout is None or (isinstance(timeout, int | float) and not isinstance(timeout, bool)):
-        return Timeout(total=timeout)
-    raise AuraConfigurationError(f"timeout must be seconds, a Timeout or None, got {timeout!r}")

@@ -160,3 +160,38 @@ class Timeout:
     attempt: float | None = attrs.field(
         default=60.0, validator=_number(positive=True, allow_none=True)
     )
+
+
+def check_credential(client_id: object, client_secret: object) -> None:
+    """Check the client id and secret are non-empty strings.
+
+    Raises:
+        AuraConfigurationError: One is empty or not a string (its value is not shown).
+    """
+    for name, value in (("client_id", client_id), ("client_secret", client_secret)):
+        if not isinstance(value, str) or not value.strip():
+            raise AuraConfigurationError(f"{name} must be a non-empty string")
+
+
+def check_option(name: str, value: Any, kind: type, *, allow_none: bool = False) -> Any:
+    """Return ``value`` if it is a ``kind`` (or None when allowed).
+
+    Raises:
+        AuraConfigurationError: It is not.
+    """
+    if (value is None and allow_none) or isinstance(value, kind):
+        return value
+    raise AuraConfigurationError(f"{name} must be a {kind.__name__}, got {value!r}")
+
+
+def as_timeout(timeout: float | Timeout | None) -> Timeout:
+    """Return a :class:`Timeout`: given as one, or as the total deadline in seconds (or None).
+
+    Raises:
+        AuraConfigurationError: Neither.
+    """
+    if isinstance(timeout, Timeout):
+        return timeout
+    if timeout is None or (isinstance(timeout, int | float) and not isinstance(timeout, bool)):
+        return Timeout(total=timeout)
+    raise AuraConfigurationError(f"timeout must be seconds, a Timeout or None, got {timeout!r}")
