@@ -99,6 +99,7 @@ class LocalLimiter:
         self._margin = rate.effective_margin
         self._in_flight = 0
         self._completions: collections.deque[float] = collections.deque()
+        self._rejections: collections.deque[float] = collections.deque()
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self._live_waiters = 0
         self._pump_task: asyncio.Task[None] | None = None
@@ -137,11 +138,25 @@ class LocalLimiter:
         return _LocalPermit(self)
 
     def report_rejection(self, delay: float) -> None:
-        """See :meth:`Limiter.report_rejection`. Overlapping cooldowns end at the later one."""
-        self._cooldown_until = max(self._cooldown_until, self._loop.time() + max(0.0, delay))
-        if self._bucket is None and self.sends_in_window() < self.rate.requests:
+        """See :meth:`Limiter.report_rejection`. Overlapping cooldowns end at the later one.
+
+        A sliding-window server only rejects once ``requests`` sends were *accepted*
+        in its window; if fewer could have been (our sends in the window, less the
+        ones rejected), the server is stricter, and sends are paced from then on.
+        """
+        now = self._loop.time()
+        self._cooldown_until = max(self._cooldown_until, now + max(0.0, delay))
+        self._rejections.append(now)
+        if self._bucket is None and self._most_accepted(now) < self.rate.requests:
             self._switch_to_paced()
         self._poke()
+
+    def _most_accepted(self, now: float) -> int:
+        """The most sends the server can have accepted in the window ending ``now``."""
+        horizon = now - self.rate.per
+        while self._rejections and self._rejections[0] <= horizon:
+            self._rejections.popleft()
+        return self.sends_in_window() - len(self._rejections)
 
     def _switch_to_paced(self) -> None:
         burst = max(1, self.rate.requests // _PACED_BURST_FRACTION)

@@ -170,12 +170,14 @@ async def test_a_429_below_the_allowance_switches_to_paced_sending() -> None:
     assert limiter.paced  # 5 sends < 50 allowed: the server is stricter than a sliding log
 
 
-async def test_a_429_with_a_full_log_keeps_bursting() -> None:
-    limiter = LocalLimiter(RateLimit(5, per=60.0))
-    for _ in range(5):
-        (await limiter.acquire()).release()
+async def test_the_first_429_of_a_full_burst_switches_at_once() -> None:
+    # A whole window's burst is in flight; its first answer is a 429. The server
+    # cannot have accepted a full window yet: it is stricter than a sliding log.
+    limiter = LocalLimiter(RateLimit(50, per=1.0))
+    permits = [await limiter.acquire() for _ in range(50)]
+    permits[0].release()
     limiter.report_rejection(0.0)
-    assert not limiter.paced
+    assert limiter.paced
 
 
 async def test_paced_sending_spaces_sends_by_the_average_interval() -> None:
