@@ -28,7 +28,7 @@ from aura_async._config import (
     check_credential,
     check_option,
 )
-from aura_async._credentials import Credential, credential_for
+from aura_async._credentials import Credential, Secret, credential_for
 from aura_async._errors import (
     AuraConfigurationError,
     ClientClosedError,
@@ -117,7 +117,7 @@ class AuraClient:
     ) -> None:
         check_credential(client_id, client_secret)
         self.client_id = client_id
-        self.__secret = client_secret
+        self.__secret = Secret(client_secret)
         self.base_url = check_base_url(base_url)
         self._api_root = api_root(self.base_url, api_version)
         self._rate_limit = check_option("rate_limit", rate_limit, RateLimit, allow_none=True)
@@ -249,7 +249,7 @@ class AuraClient:
         return credential_for(
             self.base_url,
             self.client_id,
-            self.__secret,
+            self.__secret.value,
             rate=self._rate_limit,
             logger=self.logger,
             limiter=self._own_limiter,
@@ -383,11 +383,16 @@ class AuraClient:
             middlewares=(BackoffMiddleware(ctx, limiter), RateLimitMiddleware(ctx, limiter)),
             deadline=self._timeout.total,
             form={"grant_type": "client_credentials"},
-            headers={hdrs.AUTHORIZATION: aiohttp.encode_basic_auth(self.client_id, self.__secret)},
+            headers={
+                hdrs.AUTHORIZATION: aiohttp.encode_basic_auth(self.client_id, self.__secret.value)
+            },
         )
         if raw.status != 200:
             raise api_error(raw)
         return parse_token_response(raw)
+
+    def _basic_auth(self) -> str:
+        return aiohttp.encode_basic_auth(self.client_id, self.__secret.value)
 
     def _note_deprecation(self, raw: RawResponse) -> None:
         expires = raw.headers.get(_DEPRECATION_HEADER)

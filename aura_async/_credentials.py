@@ -12,11 +12,20 @@ import hashlib
 import logging
 import weakref
 
+import attrs
+
 from aura_async._auth import TokenCache, TokenProvider
 from aura_async._config import RateLimit
 from aura_async._ratelimit import Limiter, LocalLimiter
 
-__all__ = ["Credential", "credential_for"]
+__all__ = ["Credential", "Secret", "credential_for"]
+
+
+@attrs.frozen
+class Secret:
+    """A client secret, kept out of ``repr`` (and so out of tracebacks that show locals)."""
+
+    value: str = attrs.field(repr=False)
 
 
 class Credential:

@@ -201,3 +201,9 @@ async def test_a_deprecated_api_version_is_announced_once_at_warning(
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "2027-01-31" in warnings[0].getMessage()
+
+
+def test_the_secret_is_absent_from_the_clients_attributes_repr() -> None:
+    client = AuraClient("id", SECRET)
+    assert SECRET not in repr(client)
+    assert SECRET not in repr(vars(client))
