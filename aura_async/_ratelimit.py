@@ -24,6 +24,7 @@ from typing import Protocol
 from aiolimiter import AsyncLimiter
 
 from aura_async._config import RateLimit
+from aura_async._waiters import WaiterQueue
 
 __all__ = ["Limiter", "LocalLimiter", "Permit"]
 
@@ -100,8 +101,7 @@ class LocalLimiter:
         self._in_flight = 0
         self._completions: collections.deque[float] = collections.deque()
         self._rejections: collections.deque[float] = collections.deque()
-        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
-        self._live_waiters = 0
+        self._waiters: WaiterQueue[None] = WaiterQueue(on_empty=self._poke)
         self._pump_task: asyncio.Task[None] | None = None
         self._wakeup: asyncio.Future[None] | None = None
         self._cooldown_until = 0.0
@@ -123,7 +123,7 @@ class LocalLimiter:
 
     async def acquire(self, *, priority: bool = False) -> Permit:
         """See :meth:`Limiter.acquire`. Cancelling the wait frees the queue place."""
-        if not self._waiters and self._ready_now():
+        if self._waiters.first() is None and self._ready_now():
             await self._take_bucket_slot()  # never suspends: _ready_now saw capacity
             return self._admit()
         waiter: asyncio.Future[None] = self._loop.create_future()
@@ -218,19 +218,9 @@ class LocalLimiter:
         self._poke()
 
     def _enqueue(self, waiter: asyncio.Future[None], *, priority: bool) -> None:
-        if priority:
-            self._waiters.appendleft(waiter)
-        else:
-            self._waiters.append(waiter)
-        self._live_waiters += 1
-        waiter.add_done_callback(self._on_waiter_done)
+        self._waiters.push(waiter, priority=priority)
         if self._pump_task is None or self._pump_task.done():
             self._pump_task = self._loop.create_task(self._pump(), name="aura_async-limiter")
-
-    def _on_waiter_done(self, waiter: asyncio.Future[None]) -> None:
-        self._live_waiters -= 1
-        if self._live_waiters == 0:
-            self._poke()
 
     def _poke(self) -> None:
         """Wake the pump to re-evaluate (a slot freed, a cooldown, a waiter left)."""
@@ -238,11 +228,7 @@ class LocalLimiter:
             self._wakeup.set_result(None)
 
     async def _pump(self) -> None:
-        while self._waiters:
-            head = self._waiters[0]
-            if head.done():
-                self._waiters.popleft()
-                continue
+        while (head := self._waiters.first()) is not None:
             delay = self._delay(self._loop.time())
             if delay != 0.0:
                 await self._sleep(delay)
@@ -252,7 +238,7 @@ class LocalLimiter:
                 await self._take_bucket_slot()
                 self._bucket_slot_held = True
             else:
-                self._waiters.popleft()
+                self._waiters.pop()
                 self._bucket_slot_held = False
                 self._admit()
                 head.set_result(None)

@@ -26,6 +26,7 @@ from typing import Any
 
 from aura_async._config import RateLimit
 from aura_async._ratelimit import Permit
+from aura_async._waiters import WaiterQueue
 from aura_async.redis._calls import RedisBackendError, RedisCalls, as_text
 from aura_async.redis._fallback import Fallback
 from aura_async.redis._scripts import HOLD_EPSILON, CredentialKeys, completion_offset, seconds
@@ -108,8 +109,7 @@ class RedisLimiter:
         self._margin = rate.effective_margin
         self._log_ttl_ms = math.ceil((lease + rate.per + self._margin) * 1000) + 1000
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._waiters: collections.deque[asyncio.Future[Any]] = collections.deque()
-        self._live_waiters = 0
+        self._waiters: WaiterQueue[Any] = WaiterQueue(on_empty=self._poke)
         self._wakeup: asyncio.Future[None] | None = None
         self._cooldown_until = 0.0
         self._epoch = ""
@@ -167,7 +167,7 @@ class RedisLimiter:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         closed = RedisBackendError(f"the Redis backend for {self._calls.where} was closed")
-        while (waiter := self._next_waiter(pop=True)) is not None:
+        while (waiter := self._waiters.pop()) is not None:
             waiter.set_exception(_copy_error(closed))
 
     # -- the queue and the pump ------------------------------------------------
@@ -181,33 +181,14 @@ class RedisLimiter:
         return f"{self._process}:{next(self._names)}"
 
     def _enqueue(self, waiter: asyncio.Future[Any], *, priority: bool) -> None:
-        if priority:
-            self._waiters.appendleft(waiter)
-        else:
-            self._waiters.append(waiter)
-        self._live_waiters += 1
-        waiter.add_done_callback(self._on_waiter_done)
+        self._waiters.push(waiter, priority=priority)
         self._ensure_task("pump", self._pump)
-
-    def _on_waiter_done(self, waiter: asyncio.Future[Any]) -> None:
-        self._live_waiters -= 1
-        if self._live_waiters == 0:
-            self._poke()
 
     def _ensure_task(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
         task = self._tasks.get(name)
         if task is None or task.done():
             loop = self._bind_loop()
             self._tasks[name] = loop.create_task(run(), name=f"aura_async-redis-{name}")
-
-    def _next_waiter(self, *, pop: bool) -> asyncio.Future[Any] | None:
-        """Return the first waiter still waiting (dropping those that left), or None."""
-        waiters = self._waiters
-        while waiters and waiters[0].done():
-            waiters.popleft()
-        if not waiters:
-            return None
-        return waiters.popleft() if pop else waiters[0]
 
     def _poke(self) -> None:
         if self._wakeup is not None and not self._wakeup.done():
@@ -226,7 +207,7 @@ class RedisLimiter:
 
     async def _pump(self) -> None:
         loop = self._bind_loop()
-        while self._next_waiter(pop=False) is not None:
+        while self._waiters.first() is not None:
             if self.fallback is not None:
                 await self._serve_fallback(self.fallback)
             elif self._cooldown_until > loop.time():
@@ -235,7 +216,7 @@ class RedisLimiter:
                 await self._admit_batch()
 
     async def _admit_batch(self) -> None:
-        members = [self._new_member() for _ in range(min(self._live_waiters, _ADMIT_BATCH))]
+        members = [self._new_member() for _ in range(min(len(self._waiters), _ADMIT_BATCH))]
         try:
             admitted, wait = await self._try_admit(members)
         except RedisBackendError as exc:
@@ -245,7 +226,7 @@ class RedisLimiter:
             self._redis_failed(exc)
             return
         for member in members[:admitted]:
-            waiter = self._next_waiter(pop=True)
+            waiter = self._waiters.pop()
             if waiter is None:
                 self._record(member, "-")  # every waiter left meanwhile
             else:
@@ -325,7 +306,7 @@ class RedisLimiter:
 
     def _redis_failed(self, error: RedisBackendError) -> None:
         if self._share is None:
-            while (waiter := self._next_waiter(pop=True)) is not None:
+            while (waiter := self._waiters.pop()) is not None:
                 waiter.set_exception(_copy_error(error))
             return
         loop = self._bind_loop()
@@ -342,7 +323,7 @@ class RedisLimiter:
         if wait > 0:
             await self._sleep(wait)
             return
-        while (waiter := self._next_waiter(pop=True)) is not None:
+        while (waiter := self._waiters.pop()) is not None:
             waiter.set_result(fallback)
 
     async def _probe(self) -> None:
