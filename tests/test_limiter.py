@@ -53,9 +53,10 @@ async def test_the_next_send_waits_a_full_window_after_a_completion() -> None:
     per = 0.2
     limiter = LocalLimiter(RateLimit(3, per=per))
     loop = asyncio.get_running_loop()
-    for _ in range(3):
-        (await limiter.acquire()).release()
-    released = loop.time()
+    permits = [await limiter.acquire() for _ in range(3)]
+    released = loop.time()  # before the first release: the oldest slot frees per after it
+    for permit in permits:
+        permit.release()
     await limiter.acquire()
     assert loop.time() - released >= per
 

@@ -52,9 +52,10 @@ async def test_two_processes_share_one_window(
     first = backend.limiter(rate, origin=ORIGIN, client_id=CLIENT_ID)
     second = other_backend.limiter(rate, origin=ORIGIN, client_id=CLIENT_ID)
     loop = asyncio.get_running_loop()
-    for _ in range(3):
-        (await first.acquire()).release()
-    released = loop.time()
+    permits = [await first.acquire() for _ in range(3)]
+    released = loop.time()  # before the first release: the oldest slot frees per after it
+    for permit in permits:
+        permit.release()
     await asyncio.wait_for(second.acquire(), 5.0)
     assert loop.time() - released >= per
 
