@@ -100,6 +100,19 @@ def to_cloud_provider(value: CloudProvider | str | None) -> CloudProvider | str 
     return coerce_member(CloudProvider, value)
 
 
+def _validator(problem: Callable[[Any], str | None], *, optional: bool) -> Validator:
+    """Build an attrs validator from ``problem``, which describes what is wrong, or None."""
+
+    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and optional:
+            return
+        message = problem(value)
+        if message is not None:
+            raise invalid(attribute, message)
+
+    return validate
+
+
 def member_of(enum_cls: type[enum.Enum], *, optional: bool = False) -> Validator:
     """Build a validator that accepts only members of ``enum_cls`` (and None if optional).
 
@@ -110,14 +123,12 @@ def member_of(enum_cls: type[enum.Enum], *, optional: bool = False) -> Validator
     Returns:
         An attrs validator raising AuraValidationError that lists the accepted values.
     """
+    accepted = ", ".join(repr(member.value) for member in enum_cls)
 
-    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if (value is None and optional) or isinstance(value, enum_cls):
-            return
-        accepted = ", ".join(repr(member.value) for member in enum_cls)
-        raise invalid(attribute, f"must be one of {accepted}, got {value!r}")
+    def problem(value: object) -> str | None:
+        return None if isinstance(value, enum_cls) else f"must be one of {accepted}, got {value!r}"
 
-    return validate
+    return _validator(problem, optional=optional)
 
 
 def text(*, optional: bool = False) -> Validator:
@@ -130,13 +141,11 @@ def text(*, optional: bool = False) -> Validator:
         An attrs validator raising AuraValidationError.
     """
 
-    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is None and optional:
-            return
-        if not isinstance(value, str) or not value:
-            raise invalid(attribute, f"must be a non-empty string, got {value!r}")
+    def problem(value: object) -> str | None:
+        ok = isinstance(value, str) and bool(value)
+        return None if ok else f"must be a non-empty string, got {value!r}"
 
-    return validate
+    return _validator(problem, optional=optional)
 
 
 def resource_name(*, optional: bool = False, max_length: int = NAME_MAX_LENGTH) -> Validator:
@@ -150,15 +159,14 @@ def resource_name(*, optional: bool = False, max_length: int = NAME_MAX_LENGTH) 
         An attrs validator raising AuraValidationError.
     """
 
-    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is None and optional:
-            return
+    def problem(value: object) -> str | None:
         if not isinstance(value, str) or not 1 <= len(value) <= max_length:
-            raise invalid(attribute, f"must be a string of 1 to {max_length} characters")
+            return f"must be a string of 1 to {max_length} characters"
         if value != value.strip():
-            raise invalid(attribute, "must not start or end with whitespace")
+            return "must not start or end with whitespace"
+        return None
 
-    return validate
+    return _validator(problem, optional=optional)
 
 
 def flag(*, optional: bool = True) -> Validator:
@@ -171,12 +179,10 @@ def flag(*, optional: bool = True) -> Validator:
         An attrs validator raising AuraValidationError.
     """
 
-    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if (value is None and optional) or isinstance(value, bool):
-            return
-        raise invalid(attribute, f"must be true or false, got {value!r}")
+    def problem(value: object) -> str | None:
+        return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
 
-    return validate
+    return _validator(problem, optional=optional)
 
 
 def count(*, optional: bool = False) -> Validator:
@@ -189,13 +195,11 @@ def count(*, optional: bool = False) -> Validator:
         An attrs validator raising AuraValidationError.
     """
 
-    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is None and optional:
-            return
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise invalid(attribute, f"must be a non-negative integer, got {value!r}")
+    def problem(value: object) -> str | None:
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        return None if ok else f"must be a non-negative integer, got {value!r}"
 
-    return validate
+    return _validator(problem, optional=optional)
 
 
 def texts(*, optional: bool = True) -> Validator:
@@ -208,13 +212,11 @@ def texts(*, optional: bool = True) -> Validator:
         An attrs validator raising AuraValidationError.
     """
 
-    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is None and optional:
-            return
-        if not isinstance(value, tuple) or not all(isinstance(v, str) and v for v in value):
-            raise invalid(attribute, f"must be a tuple of non-empty strings, got {value!r}")
+    def problem(value: object) -> str | None:
+        ok = isinstance(value, tuple) and all(isinstance(v, str) and v for v in value)
+        return None if ok else f"must be a tuple of non-empty strings, got {value!r}"
 
-    return validate
+    return _validator(problem, optional=optional)
 
 
 def to_tuple(value: tuple[str, ...] | list[str] | None) -> tuple[str, ...] | None:
