@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict aura_async
+	$(BIN)/mypy --strict aura_async _aura_async_pytest_plugin.py
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q

@@ -8,8 +8,10 @@
         emu.inject(Fault("POST", "/v1/instances", status=503, after_apply=True))
         ...  # point the client at emu.url, emu.client_id, emu.client_secret
 
-The names are loaded on first use, so that importing this package (pytest does, for
-the ``aura_emulator`` fixture) stays cheap.
+The names are loaded on first use, so that importing this package stays cheap. The
+``aura_emulator`` pytest fixture comes from the plugin module ``_aura_async_pytest_plugin``
+(registered through the ``pytest11`` entry point), which imports nothing of aura-async
+until a test uses the fixture.
 """
 
 from __future__ import annotations

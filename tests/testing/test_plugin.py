@@ -1,4 +1,4 @@
-"""The pytest plugin: the ``aura_emulator`` fixture, and a cheap import."""
+"""The pytest plugin: the ``aura_emulator`` fixture, and a cheap load."""
 
 from __future__ import annotations
 
@@ -30,12 +30,15 @@ async def test_fixture_yields_a_started_default_emulator(
         assert response.status == 200
 
 
-def test_importing_the_plugin_loads_no_emulator_code() -> None:
+def test_loading_the_plugin_imports_neither_aiohttp_nor_the_package() -> None:
+    # Load it as pytest does, through the entry point, in a fresh interpreter.
     probe = (
-        "import sys, aura_async.testing._pytest_plugin\n"
-        "heavy = [m for m in ('aura_async.testing._server', 'aura_async.testing._app',"
-        " 'aura_async.testing._state', 'aura_async.testing._routes') if m in sys.modules]\n"
-        "print(heavy)\n"
+        "import sys\n"
+        "from importlib.metadata import entry_points\n"
+        "(plugin,) = entry_points(group='pytest11', name='aura_async')\n"
+        "plugin.load()\n"
+        "print(sorted(m for m in sys.modules"
+        " if m == 'aiohttp' or m.split('.')[0] == 'aura_async'))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True

@@ -1,4 +1,4 @@
-"""The pytest plugin (registered through the ``pytest11`` entry point).
+"""The pytest plugin of aura-async (registered through the ``pytest11`` entry point).
 
 It provides the ``aura_emulator`` fixture: a started
 :class:`~aura_async.testing.AuraEmulator` with default settings, one per test::
@@ -9,8 +9,10 @@ It provides the ``aura_emulator`` fixture: a started
         ...
 
 pytest imports this module in every run of every project that has ``aura-async``
-installed, so it imports nothing heavy until the fixture is used, and it does not
-break test runs without ``pytest-asyncio``.
+installed. It sits outside the ``aura_async`` package (as Hypothesis does with its
+plugin) because importing any submodule runs ``aura_async/__init__.py``, which loads
+the client and aiohttp; here nothing of aura-async is imported until the fixture is
+used. It also does not break test runs without ``pytest-asyncio``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, NoReturn
 import pytest
 
 if TYPE_CHECKING:
-    from aura_async.testing._server import AuraEmulator
+    from aura_async.testing import AuraEmulator
 
 try:
     import pytest_asyncio
@@ -31,7 +33,7 @@ except ImportError:  # pragma: no cover - exercised only without pytest-asyncio
 
 async def _started_emulator() -> AsyncIterator[AuraEmulator]:
     """Yield a started emulator with default settings; close it afterwards."""
-    from aura_async.testing._server import AuraEmulator
+    from aura_async.testing import AuraEmulator
 
     async with AuraEmulator() as emulator:
         yield emulator
