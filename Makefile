@@ -1,11 +1,16 @@
 # The two commands: `make demo` and `make test`. Both bootstrap .venv on a fresh machine.
+# Release checks (run by .ci/run after `make test`): `make docs`, `make dist`, `make wheel-check`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
+DOCS_STAMP := $(VENV)/.installed-docs
+RELEASE_STAMP := $(VENV)/.installed-release
+# A fresh venv for the built wheel, outside the checkout (ignored by git, ruff and pytest).
+WHEEL_VENV := build/wheel-venv
 
-.PHONY: test lint typecheck pytest bench soak demo clean
+.PHONY: test lint typecheck pytest bench soak demo docs dist wheel-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +24,14 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $(BENCH_STAMP)
 
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,docs]'
+	touch $(DOCS_STAMP)
+
+$(RELEASE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,release]'
+	touch $(RELEASE_STAMP)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -26,8 +39,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict aura_async _aura_async_pytest_plugin.py
 
+# Tests run in parallel, one worker per core; `PYTEST_WORKERS=0` runs them in one process.
+PYTEST_WORKERS ?= auto
+
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 test: lint typecheck pytest
 
@@ -35,12 +51,32 @@ test: lint typecheck pytest
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py
 
-# The long fault-injection soak (a short seeded one runs in `make test`).
+# The long fault-injection soak and the Redis processes at full scale (short runs of
+# both are part of `make test`).
 soak: $(STAMP)
 	AURA_SOAK_CALLS=$${AURA_SOAK_CALLS:-20000} $(BIN)/pytest -q tests/soak --timeout=1800
+	AURA_REDIS_CALLS_EACH=$${AURA_REDIS_CALLS_EACH:-250} $(BIN)/pytest -q tests/redis/test_redis_processes.py
 
 demo: $(STAMP)
 	$(BIN)/aura-async demo
 
+# The API reference (site/), built from the docstrings; any warning fails the build.
+docs: $(DOCS_STAMP)
+	$(BIN)/mkdocs build --strict --quiet
+
+# The sdist and the wheel (dist/), checked as PyPI would.
+dist: $(RELEASE_STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
+# The built wheel installed into a fresh venv runs the demo against its own emulator.
+wheel-check: dist
+	rm -rf $(WHEEL_VENV)
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/python -m pip install --quiet "$$(ls dist/*.whl)[cli]"
+	cd $(WHEEL_VENV) && bin/python -I $(CURDIR)/scripts/wheel_check.py
+	cd $(WHEEL_VENV) && bin/aura-async demo
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site dist build
