@@ -20,5 +20,9 @@ class Backend(Protocol):
     def limiter(self, rate: RateLimit, *, origin: str, client_id: str) -> Limiter:
         """Return the limiter of ``client_id`` at the API ``origin``, for allowance ``rate``."""
 
-    def token_provider(self, *, origin: str, client_id: str) -> TokenProvider:
-        """Return the token provider of ``client_id`` at the API ``origin``."""
+    def token_provider(self, *, origin: str, client_id: str, client_secret: str) -> TokenProvider:
+        """Return the token provider of ``client_id`` at the API ``origin``.
+
+        ``client_secret`` is the credential's secret, e.g. to derive a key that
+        seals the token in a shared store; a backend must never log or store it.
+        """

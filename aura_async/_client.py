@@ -131,7 +131,9 @@ class AuraClient:
                     self._rate_limit, origin=self.base_url, client_id=client_id
                 )
             if token_provider is None:
-                token_provider = backend.token_provider(origin=self.base_url, client_id=client_id)
+                token_provider = backend.token_provider(
+                    origin=self.base_url, client_id=client_id, client_secret=client_secret
+                )
         self._own_limiter = limiter
         self._own_tokens = token_provider
         self._core = _Core(session, session is None, self._fetch_token)

@@ -11,7 +11,10 @@ Needs the ``redis`` extra (``pip install 'aura-async[redis]'``)::
 
 Every process (uvicorn workers, Celery workers, several hosts) using the same
 Redis database and credential then stays under one allowance together, and
-fetches one token for all. See :class:`RedisBackend`.
+fetches one token for all (sealed in Redis with a key derived from the client
+secret). A plain server, a Redis Cluster (``redis+cluster://``) and a
+Sentinel-managed master (``redis+sentinel://``) all work; see
+:meth:`RedisBackend.from_url`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,6 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
     raise ImportError("aura_async.redis needs redis-py: pip install 'aura-async[redis]'") from exc
 
 from aura_async.redis._backend import RedisBackend
-from aura_async.redis._calls import RedisBackendError
+from aura_async.redis._calls import RedisBackendError, RedisSetupError
 
-__all__ = ["RedisBackend", "RedisBackendError"]
+__all__ = ["RedisBackend", "RedisBackendError", "RedisSetupError"]

@@ -23,6 +23,7 @@ __all__ = [
     "COOLDOWN",
     "LOCK_EXTEND",
     "LOCK_RELEASE",
+    "PROBE",
     "RECORD",
     "TOKEN_INVALIDATE",
     "TOKEN_READ",
@@ -123,28 +124,40 @@ return fmt(current - now)
 """
 )
 
-# KEYS: token. Returns {value, lifetime, remaining ms} or nil.
+# KEYS: token. Returns {sealed value, lifetime, remaining ms} or nil.
 TOKEN_READ = """
-local fields = redis.call('HMGET', KEYS[1], 'value', 'lifetime')
+local fields = redis.call('HMGET', KEYS[1], 'sealed', 'lifetime')
 if not fields[1] then
   return nil
 end
 return {fields[1], fields[2], redis.call('PTTL', KEYS[1])}
 """
 
-# KEYS: token. ARGV: value, lifetime seconds, ttl ms (the remaining lifetime).
+# KEYS: token. ARGV: sealed value, lifetime seconds, fingerprint, ttl ms (the
+# remaining lifetime). Replaces the whole hash.
 TOKEN_STORE = """
-redis.call('HSET', KEYS[1], 'value', ARGV[1], 'lifetime', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'sealed', ARGV[1], 'lifetime', ARGV[2], 'id', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1
 """
 
-# KEYS: token. ARGV: the rejected value. Deletes it only if it is still stored.
+# KEYS: token. ARGV: the rejected token's fingerprint. Deletes it only if it is
+# still the stored one.
 TOKEN_INVALIDATE = """
-if redis.call('HGET', KEYS[1], 'value') == ARGV[1] then
+if redis.call('HGET', KEYS[1], 'id') == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
+"""
+
+# KEYS: probe. Does what the other scripts do (reads TIME, then writes a key of the
+# credential), so that a readiness check fails as they would.
+PROBE = """
+local clock = redis.call('TIME')
+redis.call('SET', KEYS[1], clock[1], 'PX', 1000)
+redis.call('DEL', KEYS[1])
+return clock[1]
 """
 
 # KEYS: lock. ARGV: owner. Releases the lock only if this owner holds it.
@@ -172,8 +185,9 @@ class CredentialKeys:
         log: Sorted set of send slots: member = permit id, score = until when it counts.
         cooldown: The Redis time until which nobody sends (after a 429).
         epoch: A random id of the log's lifetime; a change means data was lost.
-        token: Hash of the shared access token (``value``, ``lifetime``).
+        token: Hash of the shared access token (``sealed``, ``lifetime``, ``id``).
         token_lock: Held by the process fetching a new token.
+        probe: Written and deleted by the readiness check.
     """
 
     log: str
@@ -181,6 +195,7 @@ class CredentialKeys:
     epoch: str
     token: str
     token_lock: str
+    probe: str
 
 
 def credential_keys(prefix: str, origin: str, client_id: str) -> CredentialKeys:
@@ -202,6 +217,7 @@ def credential_keys(prefix: str, origin: str, client_id: str) -> CredentialKeys:
         epoch=f"{base}:epoch",
         token=f"{base}:token",
         token_lock=f"{base}:token-lock",
+        probe=f"{base}:probe",
     )
 
 

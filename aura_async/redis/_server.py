@@ -12,6 +12,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from types import TracebackType
 
 __all__ = ["RedisServer", "find_redis_server", "free_port"]
@@ -55,14 +56,24 @@ class RedisServer:
         port: The port (default: a free one, kept across :meth:`stop` and :meth:`start`).
         password: Require this password (``requirepass``).
         executable: The binary (default: :func:`find_redis_server`).
+        config: The text of a configuration file to start with (e.g. a Sentinel's).
+        options: More command-line options, e.g. ``["--cluster-enabled", "yes"]``.
     """
 
     def __init__(
-        self, port: int | None = None, *, password: str | None = None, executable: str | None = None
+        self,
+        port: int | None = None,
+        *,
+        password: str | None = None,
+        executable: str | None = None,
+        config: str | None = None,
+        options: Sequence[str] = (),
     ) -> None:
         self.port = port or free_port()
         self._password = password
         self._executable = executable or find_redis_server()
+        self._config = config
+        self._options = list(options)
         self._process: subprocess.Popen[bytes] | None = None
         self._dir = tempfile.TemporaryDirectory(prefix="aura-redis-")
 
@@ -83,8 +94,14 @@ class RedisServer:
         Raises:
             RuntimeError: It did not answer within 5 seconds.
         """
-        args = [self._executable, "--port", str(self.port), "--bind", "127.0.0.1"]
-        args += ["--save", "", "--appendonly", "no", "--dir", self._dir.name]
+        args = [self._executable]
+        if self._config is not None:
+            path = os.path.join(self._dir.name, "redis.conf")
+            with open(path, "w") as config:
+                config.write(self._config)
+            args.append(path)  # a Sentinel rewrites its file, so it must be writable
+        args += ["--port", str(self.port), "--bind", "127.0.0.1"]
+        args += ["--save", "", "--appendonly", "no", "--dir", self._dir.name, *self._options]
         if self._password:
             args += ["--requirepass", self._password]
         self._process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,15 +1,17 @@
 """The shared access token: one fetch for every process of a credential.
 
-The token is a credential. It is stored in Redis, as a hash with its value and
-lifetime, with a TTL equal to its remaining lifetime, so that it disappears when
-it expires; anyone who can read that Redis database can use it until then. It is
-never logged. Its expiry is read back as the key's remaining TTL (measured by
-the Redis server) and converted to this process's monotonic clock.
+The token is a credential. It is stored in Redis sealed (AES-256-GCM under a key
+derived from the client secret, see :mod:`aura_async.redis._sealing`), as a hash
+with the sealed value, its lifetime and a keyed fingerprint, with a TTL equal to
+its remaining lifetime, so that it disappears when it expires. Reading Redis (or
+its files, replicas and backups) does not reveal it; it is never logged. Its
+expiry is read back as the key's remaining TTL (measured by the Redis server)
+and converted to this process's monotonic clock.
 
 A process that finds no token (or one due for refresh) takes a short lock
 (``SET NX PX``, extended while the fetch runs) and fetches; the others wait and
 read what it stored. A rejected token is deleted only if it is still the stored
-one (compare-and-delete), so a newer token is never thrown away.
+one (compare-and-delete on the fingerprint), so a newer token is never thrown away.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from aura_async._auth import Token, TokenCache, TokenFetch
 from aura_async._errors import AuraError
 from aura_async.redis._calls import RedisBackendError, RedisCalls, as_text
 from aura_async.redis._scripts import CredentialKeys, seconds
+from aura_async.redis._sealing import TokenSeal
 
 __all__ = ["RedisTokenProvider"]
 
@@ -47,6 +50,7 @@ class RedisTokenProvider:
     Args:
         calls: Bounded calls to the Redis server.
         keys: The credential's keys.
+        seal: Seals the token for Redis and opens it again.
         lock_timeout: Seconds the fetch lock lives unless its holder extends it
             (a crashed holder blocks the others this long at most).
         wait_limit: Longest wait for another process's fetch.
@@ -62,6 +66,7 @@ class RedisTokenProvider:
         self,
         calls: RedisCalls,
         keys: CredentialKeys,
+        seal: TokenSeal,
         *,
         lock_timeout: float,
         wait_limit: float,
@@ -71,6 +76,8 @@ class RedisTokenProvider:
         self.fetches = 0
         self._calls = calls
         self._keys = keys
+        self._seal = seal
+        self._foreign_warned = False
         self._lock_timeout = lock_timeout
         self._wait_limit = wait_limit
         self._fallback = fallback
@@ -116,7 +123,8 @@ class RedisTokenProvider:
             self._local.invalidate(token)
         if self._closed:
             return
-        task = asyncio.get_running_loop().create_task(self._delete(token.value))
+        fingerprint = self._seal.fingerprint(token.value)
+        task = asyncio.get_running_loop().create_task(self._delete(fingerprint))
         self._invalidations.add(task)
         task.add_done_callback(self._invalidations.discard)
 
@@ -163,7 +171,11 @@ class RedisTokenProvider:
         reply = await self._calls.script("token_read", [self._keys.token], [])
         if reply is None:
             return None
-        value, lifetime, remaining_ms = as_text(reply[0]), float(as_text(reply[1])), int(reply[2])
+        sealed, lifetime, remaining_ms = as_text(reply[0]), float(as_text(reply[1])), int(reply[2])
+        value = self._seal.open(sealed)
+        if value is None:
+            self._warn_foreign()
+            return None
         if remaining_ms <= 0 or _digest(value) in self._rejected:
             return None
         return Token(value=value, expires_at=started + remaining_ms / 1000, lifetime=lifetime)
@@ -216,10 +228,12 @@ class RedisTokenProvider:
         remaining_ms = math.floor((token.expires_at - time.monotonic()) * 1000)
         if remaining_ms > 0:
             try:
+                sealed = self._seal.seal(grant.value)
+                fingerprint = self._seal.fingerprint(grant.value)
                 await self._calls.script(
                     "token_store",
                     [self._keys.token],
-                    [grant.value, seconds(grant.lifetime), remaining_ms],
+                    [sealed, seconds(grant.lifetime), fingerprint, remaining_ms],
                 )
             except RedisBackendError:
                 _log.debug("could not share the new access token through Redis")
@@ -241,9 +255,18 @@ class RedisTokenProvider:
         except RedisBackendError:
             _log.debug("could not release the token lock; it expires by itself")
 
-    async def _delete(self, value: str) -> None:
+    def _warn_foreign(self) -> None:
+        if not self._foreign_warned:
+            self._foreign_warned = True
+            _log.warning(
+                "the access token shared in the Redis server at %s does not open with this "
+                "client secret (sealed with another secret for this client id?); replacing it",
+                self._calls.where,
+            )
+
+    async def _delete(self, fingerprint: str) -> None:
         try:
-            await self._calls.script("token_invalidate", [self._keys.token], [value])
+            await self._calls.script("token_invalidate", [self._keys.token], [fingerprint])
         except RedisBackendError:
             _log.debug("could not delete a rejected token from Redis; it expires by itself")
 

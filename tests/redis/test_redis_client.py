@@ -51,8 +51,8 @@ def test_a_backend_makes_one_limiter_and_token_provider_per_credential(
     limiter = backend.limiter(rate, origin=origin, client_id="a")
     assert backend.limiter(rate, origin=origin, client_id="a") is limiter
     assert backend.limiter(rate, origin=origin, client_id="b") is not limiter
-    tokens = backend.token_provider(origin=origin, client_id="a")
-    assert backend.token_provider(origin=origin, client_id="a") is tokens
+    tokens = backend.token_provider(origin=origin, client_id="a", client_secret="s")
+    assert backend.token_provider(origin=origin, client_id="a", client_secret="s") is tokens
     assert backend.limiter(RateLimit(5, per=PER), origin=origin, client_id="a") is limiter
     assert "sharing its limiter" in caplog.text
 

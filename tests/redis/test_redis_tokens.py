@@ -18,11 +18,14 @@ from aura_async import AuraConnectionError, Token
 from aura_async._auth import TokenGrant
 from aura_async.redis import RedisBackend
 from aura_async.redis._scripts import credential_keys
+from aura_async.redis._sealing import TokenSeal
 from tests.redis.redis_support import wait_until
 
 ORIGIN = "https://api.neo4j.io"
 CLIENT_ID = "client-one"
+SECRET = "the-client-secret"
 KEYS = credential_keys("aura_async", ORIGIN, CLIENT_ID)
+SEAL = TokenSeal(SECRET, KEYS.token)
 
 
 class CountingFetch:
@@ -49,7 +52,8 @@ async def other_backend(redis_url: str) -> AsyncIterator[RedisBackend]:
 
 
 async def _store(side: redis.asyncio.Redis, value: str, lifetime: float, remaining: float) -> None:
-    await side.hset(KEYS.token, mapping={"value": value, "lifetime": str(lifetime)})
+    mapping = {"sealed": SEAL.seal(value), "lifetime": str(lifetime), "id": SEAL.fingerprint(value)}
+    await side.hset(KEYS.token, mapping=mapping)
     await side.pexpire(KEYS.token, int(remaining * 1000))
 
 
@@ -58,7 +62,8 @@ async def test_concurrent_callers_in_two_processes_cause_one_fetch(
 ) -> None:
     fetch = CountingFetch(delay=0.02)
     providers = [
-        b.token_provider(origin=ORIGIN, client_id=CLIENT_ID) for b in (backend, other_backend)
+        b.token_provider(origin=ORIGIN, client_id=CLIENT_ID, client_secret=SECRET)
+        for b in (backend, other_backend)
     ]
     tokens = await asyncio.wait_for(
         asyncio.gather(*(p.token(fetch) for p in providers for _ in range(100))), 10.0
@@ -70,12 +75,13 @@ async def test_concurrent_callers_in_two_processes_cause_one_fetch(
 async def test_the_token_is_stored_with_a_ttl_of_its_remaining_lifetime(
     backend: RedisBackend, side_redis: redis.asyncio.Redis
 ) -> None:
-    provider = backend.token_provider(origin=ORIGIN, client_id=CLIENT_ID)
+    provider = backend.token_provider(origin=ORIGIN, client_id=CLIENT_ID, client_secret=SECRET)
     before = time.monotonic()
     token = await provider.token(CountingFetch(lifetime=600.0))
     ttl_ms = await side_redis.pttl(KEYS.token)
     assert 590_000 < ttl_ms <= 600_000
-    assert await side_redis.hgetall(KEYS.token) == {"value": "token-1", "lifetime": "600.000000"}
+    stored = await side_redis.hgetall(KEYS.token)
+    assert (stored["lifetime"], SEAL.open(stored["sealed"])) == ("600.000000", "token-1")
     assert before + 590 < token.expires_at <= time.monotonic() + 600
     assert token.lifetime == 600.0
 
@@ -86,7 +92,9 @@ async def test_a_token_read_back_expires_with_its_key(
     await _store(side_redis, "stored", lifetime=3600.0, remaining=1200.0)
     fetch = CountingFetch()
     before = time.monotonic()
-    token = await backend.token_provider(origin=ORIGIN, client_id=CLIENT_ID).token(fetch)
+    token = await backend.token_provider(
+        origin=ORIGIN, client_id=CLIENT_ID, client_secret=SECRET
+    ).token(fetch)
     assert fetch.calls == 0
     assert token.value == "stored"
     assert before + 1190 < token.expires_at <= time.monotonic() + 1200
@@ -99,7 +107,8 @@ async def test_a_token_due_for_refresh_is_replaced_once_for_everyone(
     await _store(side_redis, "old", lifetime=3600.0, remaining=30.0)
     fetch = CountingFetch(delay=0.02)
     providers = [
-        b.token_provider(origin=ORIGIN, client_id=CLIENT_ID) for b in (backend, other_backend)
+        b.token_provider(origin=ORIGIN, client_id=CLIENT_ID, client_secret=SECRET)
+        for b in (backend, other_backend)
     ]
     tokens = await asyncio.wait_for(
         asyncio.gather(*(p.token(fetch) for p in providers for _ in range(20))), 10.0
@@ -107,7 +116,7 @@ async def test_a_token_due_for_refresh_is_replaced_once_for_everyone(
     assert fetch.calls == 1
     # Callers that found the lock taken kept using the still-valid old token.
     assert {token.value for token in tokens} <= {"old", "token-1"}
-    assert (await side_redis.hget(KEYS.token, "value")) == "token-1"
+    assert SEAL.open(await side_redis.hget(KEYS.token, "sealed")) == "token-1"
     later = await providers[1].token(fetch)
     assert later.value == "token-1"
 
@@ -119,7 +128,10 @@ async def test_while_another_process_refreshes_the_current_token_is_used_at_once
     await side_redis.set(KEYS.token_lock, "someone-else", px=10_000)
     fetch = CountingFetch()
     token = await asyncio.wait_for(
-        backend.token_provider(origin=ORIGIN, client_id=CLIENT_ID).token(fetch), 1.0
+        backend.token_provider(origin=ORIGIN, client_id=CLIENT_ID, client_secret=SECRET).token(
+            fetch
+        ),
+        1.0,
     )
     assert (token.value, fetch.calls) == ("current", 0)
 
@@ -131,7 +143,7 @@ async def test_a_lock_left_by_a_crashed_process_expires_and_another_fetches(
     fetch = CountingFetch()
     loop = asyncio.get_running_loop()
     started = loop.time()
-    provider = backend.token_provider(origin=ORIGIN, client_id=CLIENT_ID)
+    provider = backend.token_provider(origin=ORIGIN, client_id=CLIENT_ID, client_secret=SECRET)
     token = await asyncio.wait_for(provider.token(fetch), 5.0)
     assert (token.value, fetch.calls) == ("token-1", 1)
     assert loop.time() - started >= 0.1
@@ -142,8 +154,8 @@ async def test_invalidating_the_stored_token_makes_every_process_fetch_one_new(
     backend: RedisBackend, other_backend: RedisBackend, side_redis: redis.asyncio.Redis
 ) -> None:
     fetch = CountingFetch()
-    first = backend.token_provider(origin=ORIGIN, client_id=CLIENT_ID)
-    second = other_backend.token_provider(origin=ORIGIN, client_id=CLIENT_ID)
+    first = backend.token_provider(origin=ORIGIN, client_id=CLIENT_ID, client_secret=SECRET)
+    second = other_backend.token_provider(origin=ORIGIN, client_id=CLIENT_ID, client_secret=SECRET)
     rejected = await first.token(fetch)
     first.invalidate(rejected)
     await wait_until(lambda: _missing(side_redis, KEYS.token))
@@ -159,7 +171,7 @@ async def _missing(side: redis.asyncio.Redis, key: str) -> bool:
 async def test_invalidating_an_old_token_keeps_the_newer_one(
     backend: RedisBackend, side_redis: redis.asyncio.Redis
 ) -> None:
-    provider = backend.token_provider(origin=ORIGIN, client_id=CLIENT_ID)
+    provider = backend.token_provider(origin=ORIGIN, client_id=CLIENT_ID, client_secret=SECRET)
     await _store(side_redis, "newer", lifetime=3600.0, remaining=3000.0)
     stale = Token(value="older", expires_at=time.monotonic() + 100, lifetime=3600.0)
     provider.invalidate(stale)
@@ -176,7 +188,9 @@ async def test_a_failed_refresh_keeps_using_the_valid_token(
     async def failing() -> TokenGrant:
         raise AuraConnectionError("the token endpoint is unreachable")
 
-    token = await backend.token_provider(origin=ORIGIN, client_id=CLIENT_ID).token(failing)
+    token = await backend.token_provider(
+        origin=ORIGIN, client_id=CLIENT_ID, client_secret=SECRET
+    ).token(failing)
     assert token.value == "current"
 
 
@@ -184,7 +198,7 @@ async def test_the_token_never_reaches_the_logs_or_reprs(
     backend: RedisBackend, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    provider = backend.token_provider(origin=ORIGIN, client_id=CLIENT_ID)
+    provider = backend.token_provider(origin=ORIGIN, client_id=CLIENT_ID, client_secret=SECRET)
     token = await provider.token(CountingFetch())
     provider.invalidate(token)
     await provider.token(CountingFetch())
