@@ -54,6 +54,8 @@ _SETUP_ANSWERS: tuple[type[Exception], ...] = (
     redis.exceptions.AuthenticationError,
     redis.exceptions.AuthenticationWrongNumberOfArgsError,
 )
+# How an ACL refusal of a command called inside a script reads (Redis 6 and 7).
+_SETUP_PHRASES = ("NOPERM", "can't run this command", "no permissions to")
 
 
 class RedisBackendError(AuraConnectionError):
@@ -182,7 +184,10 @@ class RedisCalls:
 
     def _classify(self, exc: Exception) -> RedisBackendError:
         detail = f"{type(exc).__name__}: {self._redact(str(exc))}"
-        if isinstance(exc, _SETUP_ANSWERS):
+        refused = isinstance(exc, redis.exceptions.ResponseError) and any(
+            phrase in str(exc) for phrase in _SETUP_PHRASES
+        )
+        if refused or isinstance(exc, _SETUP_ANSWERS):
             return RedisSetupError(f"the Redis server at {self.where} refused: {detail}")
         if isinstance(exc, redis.exceptions.MovedError) and not self._cluster:
             return RedisSetupError(

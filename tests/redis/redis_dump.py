@@ -20,12 +20,12 @@ async def _value(client: redis.asyncio.Redis, key: str) -> str:
     return f"<{kind}>"
 
 
-async def dump_server(port: int) -> dict[str, str]:
+async def dump_server(port: int, password: str | None = None) -> dict[str, str]:
     """Return every key of the server at 127.0.0.1:``port`` with its value as text.
 
     Strings are read with GET, hashes with HGETALL, sorted sets with ZRANGE.
     """
-    client = redis.asyncio.Redis(port=port, decode_responses=True)
+    client = redis.asyncio.Redis(port=port, password=password, decode_responses=True)
     try:
         return {key: await _value(client, key) async for key in client.scan_iter(count=1000)}
     finally:

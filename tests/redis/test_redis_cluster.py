@@ -155,9 +155,10 @@ async def test_moved_fails_the_readiness_check_where_info_is_denied(
             backend.token_provider(
                 origin="https://api.neo4j.io", client_id="client", client_secret="s"
             )
-            with pytest.raises(RedisSetupError, match="MOVED|Cluster node") as caught:
+            with pytest.raises(
+                RedisSetupError, match=r"Cluster node that does not serve.*MovedError"
+            ):
                 await backend.ping()
-        assert "MovedError" in str(caught.value)
     finally:
         await admin.acl_deluser("noinfo")
         await admin.aclose()
