@@ -63,7 +63,7 @@ def _number(*, positive: bool, allow_none: bool = False, allow_inf: bool = False
 
 @attrs.frozen(kw_only=True)
 class RetryPolicy:
-    """How failed attempts are retried (see the retry matrix in the design).
+    """How failed attempts are retried (the README's "Retries" section has the matrix).
 
     Attributes:
         max_retries: Re-sends after the first attempt; 0 disables retrying (>= 0).

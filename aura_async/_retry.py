@@ -1,6 +1,6 @@
 """The retry policy as pure functions: what to do after an attempt, and how long to wait.
 
-:func:`decide` is the retry matrix of the design in one place; the pipeline feeds
+:func:`decide` is the retry matrix (README, "Retries") in one place; the pipeline feeds
 it each attempt's outcome and acts on the decision. Nothing here reads a clock,
 draws a random number or does I/O: the caller passes ``now`` and ``jitter``.
 """

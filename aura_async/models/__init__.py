@@ -1,8 +1,8 @@
 """The attrs models of the Aura API: responses, request bodies and enums.
 
-Every model is frozen and keyword-only; field names are the wire names. Responses come
-from :mod:`aura_async._convert`; request models check their fields when built and raise
-:class:`~aura_async._errors.AuraValidationError` naming the field.
+Every model is frozen and keyword-only; field names are the wire names. The client
+builds the responses from the API's JSON; request models check their fields when built
+and raise :class:`~aura_async.AuraValidationError` naming the field.
 """
 
 from aura_async.models._common import CloudProvider, InstanceType

@@ -72,14 +72,19 @@ class AuraEmulator:
             clock=clock,
         )
         self.client_id = self.authority.client_ids[0]
+        """The first accepted client id; its secret is :attr:`client_secret`."""
         self._client_secret = self.authority.secret_of(self.client_id)
         self.rate_limit = rate_limit
+        """The per-credential rate limit the emulator enforces (``None``: none)."""
         self.journal = Journal(journal_max_entries)
+        """Every request received, in order: what the tests assert on."""
         self.faults = FaultScript()
+        """The faults waiting to be injected (add them with :meth:`inject`)."""
         self.state = EmulatorState(
             transition_delay=transition_delay, instance_limit=instance_limit, clock=clock
         )
         self.tenant_id: str | None = self.state.seed_demo() if seed else None
+        """The demo project's id (``None`` if not ``seed``)."""
         self.app = build_app(
             self.state,
             authority=self.authority,
