@@ -37,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict aura_async _aura_async_pytest_plugin.py
+	$(BIN)/mypy --strict aura_async _aura_async_pytest_plugin.py tests/typing
 
 # Tests run in parallel, one worker per core; `PYTEST_WORKERS=0` runs them in one process.
 PYTEST_WORKERS ?= auto

@@ -5,7 +5,8 @@ Import the client, its configuration and the errors from here; models from
 """
 
 from aura_async._auth import Token, TokenProvider
-from aura_async._bulk import BulkProgress, BulkResult
+from aura_async._backend import Backend
+from aura_async._bulk import BulkProgress, BulkResult, Err, Ok
 from aura_async._client import DEFAULT_BASE_URL, AuraClient
 from aura_async._config import RateLimit, RetryPolicy, Timeout
 from aura_async._errors import (
@@ -30,6 +31,7 @@ from aura_async._errors import (
     WaitTimeoutError,
 )
 from aura_async._ratelimit import Limiter, Permit
+from aura_async._transport import Response
 from aura_async._version import __version__
 from aura_async.resources.graph_analytics import GraphAnalyticsSessionCreateResult
 
@@ -43,21 +45,25 @@ __all__ = [
     "AuraTimeoutError",
     "AuraValidationError",
     "AuthenticationError",
+    "Backend",
     "BadRequestError",
     "BulkProgress",
     "BulkResult",
     "ClientClosedError",
     "ConflictError",
+    "Err",
     "ErrorDetail",
     "GraphAnalyticsSessionCreateResult",
     "Limiter",
     "NotFoundError",
+    "Ok",
     "OperationFailedError",
     "OutcomeUnknownError",
     "PermissionDeniedError",
     "Permit",
     "RateLimit",
     "RateLimitError",
+    "Response",
     "ResponseValidationError",
     "RetryPolicy",
     "ServerError",

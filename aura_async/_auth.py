@@ -16,7 +16,7 @@ from typing import Protocol
 import attrs
 
 from aura_async._errors import AuraError
-from aura_async._transport import RawResponse, decode_json, invalid_body
+from aura_async._transport import Response, decode_json, invalid_body
 
 __all__ = [
     "Token",
@@ -161,7 +161,7 @@ def _consume_exception(task: asyncio.Task[Token]) -> None:
         task.exception()
 
 
-def parse_token_response(raw: RawResponse) -> TokenGrant:
+def parse_token_response(raw: Response) -> TokenGrant:
     """Read the token endpoint's 200 answer; ``token_type`` may be ``bearer`` or ``Bearer``.
 
     Raises:

@@ -11,7 +11,7 @@ Failure rules, the same for both:
 
 - An exception raised by ``fn`` for one item (an :class:`AuraError`, or any other
   :class:`Exception`, e.g. a bug in ``fn``) becomes that item's
-  :attr:`BulkResult.error`; the other items carry on.
+  :attr:`Err.error`; the other items carry on.
 - ``CancelledError``, ``KeyboardInterrupt`` and ``SystemExit`` are never captured:
   cancelling the awaiting task cancels the items in flight, starts no more and
   leaves no task behind. A ``CancelledError`` escaping ``fn`` while the bulk call
@@ -34,13 +34,21 @@ from collections.abc import (
     Iterator,
     Sized,
 )
-from typing import Generic, TypeVar, cast
+from typing import Any, ClassVar, Generic, Literal, NoReturn, TypeAlias, TypeVar, cast
 
 import attrs
 
 from aura_async._errors import AuraValidationError
 
-__all__ = ["DEFAULT_CONCURRENCY", "BulkProgress", "BulkResult", "bulk_as_completed", "bulk_map"]
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "BulkProgress",
+    "BulkResult",
+    "Err",
+    "Ok",
+    "bulk_as_completed",
+    "bulk_map",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -53,6 +61,72 @@ _EXHAUSTED: object = object()
 
 
 @attrs.frozen(kw_only=True)
+class Ok(Generic[T, R]):
+    """The outcome of ``fn`` for one item of a bulk call: it returned ``value``.
+
+    ``ok`` is ``Literal[True]``, so ``if result.ok:`` narrows a :data:`BulkResult`
+    to ``Ok`` for a type checker and ``result.value`` is typed ``R``.
+
+    Attributes:
+        item: The input item.
+        index: The item's position in the input (0-based).
+        value: What ``fn`` returned.
+    """
+
+    item: T
+    index: int
+    value: R
+    ok: ClassVar[Literal[True]] = True
+
+    @property
+    def error(self) -> None:
+        """Always None: ``fn`` returned."""
+        return None
+
+    def unwrap(self) -> R:
+        """Return ``value``."""
+        return self.value
+
+
+@attrs.frozen(kw_only=True)
+class Err(Generic[T]):
+    """The outcome of ``fn`` for one item of a bulk call: it raised ``error``.
+
+    ``ok`` is ``Literal[False]``, so ``if not result.ok:`` narrows a
+    :data:`BulkResult` to ``Err`` for a type checker.
+
+    Attributes:
+        item: The input item.
+        index: The item's position in the input (0-based).
+        error: What ``fn`` raised (usually an :class:`AuraError`, such as
+            ``NotFoundError`` or ``ConflictError``; any other ``Exception`` from a
+            bug in ``fn`` is captured too).
+    """
+
+    item: T
+    index: int
+    error: Exception
+    ok: ClassVar[Literal[False]] = False
+
+    @property
+    def value(self) -> None:
+        """Always None: ``fn`` raised."""
+        return None
+
+    def unwrap(self) -> NoReturn:
+        """Raise ``error``, as ``fn`` raised it."""
+        raise self.error
+
+
+BulkResult: TypeAlias = Ok[T, R] | Err[T]
+"""The outcome of ``fn`` for one item: :class:`Ok` or :class:`Err`.
+
+Check ``result.ok`` (or ``isinstance(result, Ok)``) before reading
+``result.value``; both narrow the type.
+"""
+
+
+@attrs.frozen(kw_only=True)
 class BulkProgress:
     """How far a bulk call has got, passed to ``on_progress`` after each item finishes.
 
@@ -60,48 +134,23 @@ class BulkProgress:
         done: Items finished so far, failed ones included.
         failed: Items of ``done`` whose ``fn`` raised.
         total: The number of items, or None when the input has no ``len()``.
+        result: The item that just finished: its :class:`Ok` or :class:`Err`.
     """
 
     done: int
     failed: int
     total: int | None
-
-
-@attrs.frozen(kw_only=True)
-class BulkResult(Generic[T, R]):
-    """The outcome of ``fn`` for one item of a bulk call.
-
-    Attributes:
-        item: The input item.
-        index: The item's position in the input (0-based).
-        value: What ``fn`` returned, or None when it raised.
-        error: What ``fn`` raised (usually an :class:`AuraError`, such as
-            ``NotFoundError`` or ``ConflictError``; any other ``Exception`` from a
-            bug in ``fn`` is captured too), or None on success.
-    """
-
-    item: T
-    index: int
-    value: R | None = None
-    error: Exception | None = None
+    result: BulkResult[Any, Any]
 
     @property
-    def ok(self) -> bool:
-        """True when ``fn`` returned (``error`` is None)."""
-        return self.error is None
+    def item(self) -> Any:
+        """The input item that just finished."""
+        return self.result.item
 
-    def unwrap(self) -> R:
-        """Return ``value``, or raise ``error`` if ``fn`` raised.
-
-        Returns:
-            What ``fn`` returned for the item.
-
-        Raises:
-            Exception: The item's ``error``, as ``fn`` raised it.
-        """
-        if self.error is not None:
-            raise self.error
-        return cast(R, self.value)
+    @property
+    def index(self) -> int:
+        """The position in the input (0-based) of the item that just finished."""
+        return self.result.index
 
 
 @attrs.frozen
@@ -232,15 +281,18 @@ class _WorkerPool(Generic[T, R]):
         try:
             value = await self._fn(item)
         except Exception as error:
-            return BulkResult(item=item, index=index, error=error)
-        return BulkResult(item=item, index=index, value=value)
+            return Err(item=item, index=index, error=error)
+        return Ok(item=item, index=index, value=value)
 
     def _report(self, result: BulkResult[T, R]) -> None:
         self._done += 1
         if not result.ok:
             self._failed += 1
         if self._on_progress is not None:
-            self._on_progress(BulkProgress(done=self._done, failed=self._failed, total=self._total))
+            progress = BulkProgress(
+                done=self._done, failed=self._failed, total=self._total, result=result
+            )
+            self._on_progress(progress)
 
 
 def _check_arguments(fn: object, concurrency: object) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 import os
 import warnings
 from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Iterable, Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 import aiohttp
 from aiohttp import hdrs
@@ -41,7 +42,7 @@ from aura_async._pipeline import (
 )
 from aura_async._ratelimit import Limiter
 from aura_async._retry import IDEMPOTENT_METHODS
-from aura_async._transport import RawResponse, api_error, send
+from aura_async._transport import Response, api_error, send
 from aura_async._urls import api_root, check_base_url
 from aura_async._version import __version__
 
@@ -50,7 +51,14 @@ __all__ = ["DEFAULT_BASE_URL", "AuraClient"]
 DEFAULT_BASE_URL = "https://api.neo4j.io"
 T = TypeVar("T")
 R = TypeVar("R")
-_UNSET: Any = object()
+
+
+class _Unset(enum.Enum):
+    """The type of the "leave this option as it is" default of ``with_options``."""
+
+    UNSET = enum.auto()
+
+
 _DEPRECATION_HEADER = "X-Tyk-Api-Expires"
 
 
@@ -136,6 +144,19 @@ class AuraClient:
                 )
         self._own_limiter = limiter
         self._own_tokens = token_provider
+        # What with_options passes back to this constructor to build a view.
+        self._options: dict[str, Any] = {
+            "base_url": self.base_url,
+            "api_version": api_version,
+            "rate_limit": self._rate_limit,
+            "retry": self._retry,
+            "timeout": self._timeout,
+            "session": session,
+            "user_agent": self._user_agent,
+            "logger": self.logger,
+            "limiter": limiter,
+            "token_provider": token_provider,
+        }
         self._core = _Core(session, session is None, self._fetch_token)
         self._is_view = False
         self._init_resources()
@@ -177,21 +198,30 @@ class AuraClient:
     def with_options(
         self,
         *,
-        timeout: float | Timeout | None = _UNSET,
-        retry: RetryPolicy = _UNSET,
+        timeout: float | Timeout | Literal[_Unset.UNSET] | None = _Unset.UNSET,
+        retry: RetryPolicy | Literal[_Unset.UNSET] = _Unset.UNSET,
     ) -> Self:
         """Return a view with other defaults, sharing the session, limiter and token.
 
-        Closing the view does nothing; close the client it came from.
+        The view is built by this class's constructor, so its options are checked
+        the same way. Closing the view does nothing; close the client it came from.
+
+        Args:
+            timeout: A new deadline in seconds, a :class:`Timeout`, or None for
+                none (default: keep this client's).
+            retry: A new :class:`RetryPolicy` (default: keep this client's).
+
+        Raises:
+            AuraConfigurationError: An option is invalid.
         """
-        view = object.__new__(type(self))
-        view.__dict__.update(self.__dict__)
+        options = dict(self._options)
+        if timeout is not _Unset.UNSET:
+            options["timeout"] = timeout
+        if retry is not _Unset.UNSET:
+            options["retry"] = retry
+        view = type(self)(self.client_id, self.__secret.value, **options)
+        view._core = self._core
         view._is_view = True
-        if timeout is not _UNSET:
-            view._timeout = as_timeout(timeout)
-        if retry is not _UNSET:
-            view._retry = check_option("retry", retry, RetryPolicy)
-        view._init_resources()
         return view
 
     def __repr__(self) -> str:
@@ -266,7 +296,7 @@ class AuraClient:
         json: Any = None,
         params: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
-    ) -> RawResponse:
+    ) -> Response:
         """Send one API call through the pipeline and return its 2xx answer.
 
         Args:
@@ -396,7 +426,7 @@ class AuraClient:
     def _basic_auth(self) -> str:
         return aiohttp.encode_basic_auth(self.client_id, self.__secret.value)
 
-    def _note_deprecation(self, raw: RawResponse) -> None:
+    def _note_deprecation(self, raw: Response) -> None:
         expires = raw.headers.get(_DEPRECATION_HEADER)
         credential = self._core.credential
         if expires and credential is not None and not credential.deprecation_warned:

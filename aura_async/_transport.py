@@ -27,7 +27,7 @@ from aura_async._errors import (
 
 __all__ = [
     "PipelineError",
-    "RawResponse",
+    "Response",
     "classify_exception",
     "connection_error",
     "decode_json",
@@ -51,12 +51,23 @@ class PipelineError(Exception):
 
 
 @attrs.frozen
-class RawResponse:
-    """A complete answer: status, headers and body, the connection already released."""
+class Response:
+    """A complete answer of the API, as :meth:`AuraClient.request` returns it.
+
+    Immutable; the connection is already released. The body is left out of
+    ``repr`` (it may hold an instance's initial password).
+
+    Attributes:
+        status: The HTTP status.
+        headers: The response headers (case-insensitive, read-only).
+        body: The raw body.
+        method: The request's HTTP method.
+        url: The request's URL.
+    """
 
     status: int
     headers: CIMultiDictProxy[str]
-    body: bytes
+    body: bytes = attrs.field(repr=False)
     method: str
     url: str
 
@@ -64,6 +75,14 @@ class RawResponse:
     def request_id(self) -> str | None:
         """The ``X-Request-Id`` the API sent, if any."""
         return self.headers.get("X-Request-Id")
+
+    def json(self) -> Any:
+        """Return the body parsed as JSON.
+
+        Raises:
+            ResponseValidationError: The body is not JSON.
+        """
+        return decode_json(self)
 
 
 def classify_exception(exc: BaseException) -> FailureKind:
@@ -101,7 +120,7 @@ def outcome_unknown(req: ClientRequest, resp: ClientResponse | None) -> OutcomeU
     )
 
 
-def invalid_body(response: RawResponse, problem: str) -> ResponseValidationError:
+def invalid_body(response: Response, problem: str) -> ResponseValidationError:
     """Return the error for a 2xx answer whose body is not what was expected."""
     return ResponseValidationError(
         f"{response.method} {response.url}: {problem}",
@@ -111,7 +130,7 @@ def invalid_body(response: RawResponse, problem: str) -> ResponseValidationError
     )
 
 
-def decode_json(response: RawResponse) -> Any:
+def decode_json(response: Response) -> Any:
     """Parse a 2xx body as JSON.
 
     Raises:
@@ -136,7 +155,7 @@ async def send(
     form: Mapping[str, str] | None = None,
     maybe_sent: Callable[[], bool] = lambda: True,
     idempotent: bool = True,
-) -> RawResponse:
+) -> Response:
     """Send one API call through the middlewares within one overall deadline.
 
     Args:
@@ -177,7 +196,7 @@ async def send(
                 allow_redirects=False,
             ) as resp:
                 body = await resp.read()
-                return RawResponse(resp.status, resp.headers, body, method, url)
+                return Response(resp.status, resp.headers, body, method, url)
     except PipelineError as failure:
         raise failure.error from failure.__cause__
     except TimeoutError as exc:
@@ -205,7 +224,7 @@ def _deadline_error(
     )
 
 
-def api_error(response: RawResponse) -> AuraError:
+def api_error(response: Response) -> AuraError:
     """Return the typed error for a non-2xx answer."""
     return error_from_response(
         status=response.status,

@@ -20,7 +20,7 @@ from aura_async import (
     NotFoundError,
     RateLimit,
 )
-from aura_async._bulk import BulkProgress, BulkResult, bulk_as_completed, bulk_map
+from aura_async._bulk import BulkProgress, BulkResult, Err, Ok, bulk_as_completed, bulk_map
 from aura_async.testing import AuraEmulator, ServerRateLimit
 from tests.conftest import make_client
 
@@ -144,21 +144,34 @@ async def test_one_failure_is_recorded_and_its_neighbours_carry_on(error: Except
 @pytest.mark.parametrize(
     ("result", "ok", "unwrapped"),
     [
-        (BulkResult(item="a", index=0, value=5), True, 5),
-        (BulkResult(item="a", index=0, value=None), True, None),
-        (BulkResult(item="a", index=0, error=NotFoundError("x", status=404)), False, None),
-        (BulkResult(item="a", index=0, error=ValueError("bug")), False, None),
+        (Ok(item="a", index=0, value=5), True, 5),
+        (Ok(item="a", index=0, value=None), True, None),
+        (Err(item="a", index=0, error=NotFoundError("x", status=404)), False, None),
+        (Err(item="a", index=0, error=ValueError("bug")), False, None),
     ],
 )
-async def test_ok_and_unwrap(result: BulkResult[str, int], ok: bool, unwrapped: int | None) -> None:
+async def test_ok_and_unwrap(
+    result: BulkResult[str, int | None], ok: bool, unwrapped: int | None
+) -> None:
     assert result.ok is ok
-    if ok:
+    if result.ok:
+        assert result.error is None
         assert result.unwrap() == unwrapped
     else:
-        assert result.error is not None
+        assert result.value is None
         with pytest.raises(type(result.error)) as caught:
             result.unwrap()
         assert caught.value is result.error
+
+
+async def test_results_are_ok_or_err_instances() -> None:
+    async def fn(item: int) -> int:
+        if item == 1:
+            raise KeyError(item)
+        return item
+
+    results = await bulk_map(fn, range(3))
+    assert [type(r) for r in results] == [Ok, Err, Ok]
 
 
 # --- bounds and laziness --------------------------------------------------------------
@@ -237,10 +250,14 @@ async def test_progress_is_reported_after_each_item(as_list: bool, total: int | 
     progress: list[BulkProgress] = []
     items = list(range(6)) if as_list else iter(range(6))
     await bulk_map(fn, items, concurrency=1, on_progress=progress.append)
-    assert progress == [
-        BulkProgress(done=done, failed=failed, total=total)
-        for done, failed in [(1, 0), (2, 1), (3, 1), (4, 1), (5, 2), (6, 2)]
+    assert [(p.done, p.failed, p.total) for p in progress] == [
+        (done, failed, total) for done, failed in [(1, 0), (2, 1), (3, 1), (4, 1), (5, 2), (6, 2)]
     ]
+    # Each report names the item that just finished, and how it ended.
+    assert [(p.item, p.index, p.result.ok) for p in progress] == [
+        (i, i, i not in (1, 4)) for i in range(6)
+    ]
+    assert isinstance(progress[1].result.error, NotFoundError)
 
 
 # --- stopping: cancellation, early close, failures of the call itself -----------------

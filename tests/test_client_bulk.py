@@ -24,7 +24,10 @@ async def test_map_keeps_input_order_and_isolates_failures(
     assert [r.ok for r in results] == [True, False, True, False, True]
     assert isinstance(results[1].error, NotFoundError)
     assert results[2].unwrap().id == real[1]
-    assert progress[-1] == BulkProgress(done=5, failed=2, total=5)
+    last = progress[-1]
+    assert (last.done, last.failed, last.total) == (5, 2, 5)
+    assert sorted(p.index for p in progress) == list(range(5))
+    assert {p.item for p in progress if not p.result.ok} == {"0000dead", "0000beef"}
 
 
 async def test_map_unordered_yields_every_result(emu: AuraEmulator, client: AuraClient) -> None:

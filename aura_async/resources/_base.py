@@ -14,7 +14,7 @@ from aura_async._errors import (
     ResponseValidationError,
     WaitTimeoutError,
 )
-from aura_async._transport import RawResponse, decode_json, invalid_body
+from aura_async._transport import Response, decode_json, invalid_body
 from aura_async._urls import path_segment
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class Resource:
             what=what,
         )
 
-    def _one_from(self, raw: RawResponse, model: type[T]) -> T:
+    def _one_from(self, raw: Response, model: type[T]) -> T:
         return _parse(raw, lambda data: structure_data(data, model))
 
     async def _many(
@@ -101,14 +101,14 @@ class Resource:
         body: object = None,
         params: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
-    ) -> RawResponse:
+    ) -> Response:
         json_body = None if body is None else unstructure_body(body)
         return await self._client.request(
             method, path, json=json_body, params=params, idempotent=idempotent
         )
 
 
-def _parse(raw: RawResponse, structure: Callable[[Any], T]) -> T:
+def _parse(raw: Response, structure: Callable[[Any], T]) -> T:
     data = decode_json(raw)
     try:
         return structure(data)

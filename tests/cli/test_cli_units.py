@@ -14,11 +14,13 @@ from rich.console import Console
 from aura_async import (
     AuraConnectionError,
     AuthenticationError,
+    BulkResult,
+    Err,
     NotFoundError,
+    Ok,
     OutcomeUnknownError,
     WaitTimeoutError,
 )
-from aura_async._bulk import BulkResult
 from aura_async.cli._demo_summary import describe_fault, path_pattern, summarize, summary_table
 from aura_async.cli._errors import CommandError, describe_error, is_rejected_credential
 from aura_async.cli._output import Output, bulk_json
@@ -300,8 +302,8 @@ def test_summary_table_has_one_row_per_figure_and_cause() -> None:
 def _results() -> list[BulkResult[str, Any]]:
     snapshot = Snapshot(snapshot_id="s1", status="Completed")
     return [
-        BulkResult(item="a1", index=0, value=(snapshot, Snapshot(snapshot_id="s2"))),
-        BulkResult(item="deadbeef", index=1, error=_not_found()),
+        Ok(item="a1", index=0, value=(snapshot, Snapshot(snapshot_id="s2"))),
+        Err(item="deadbeef", index=1, error=_not_found()),
     ]
 
 
