@@ -38,6 +38,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict aura_async _aura_async_pytest_plugin.py tests/typing
+	$(BIN)/mypy --strict examples
 
 # Tests run in parallel, one worker per core; `PYTEST_WORKERS=0` runs them in one process.
 PYTEST_WORKERS ?= auto

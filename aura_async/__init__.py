@@ -28,6 +28,7 @@ from aura_async._errors import (
     RateLimitError,
     ResponseValidationError,
     ServerError,
+    UnreadableResultError,
     WaitTimeoutError,
 )
 from aura_async._ratelimit import Limiter, Permit
@@ -70,6 +71,7 @@ __all__ = [
     "Timeout",
     "Token",
     "TokenProvider",
+    "UnreadableResultError",
     "WaitTimeoutError",
     "__version__",
 ]

@@ -9,6 +9,7 @@
       AuraConnectionError (ConnectionError) network failure after retries
         AuraTimeoutError (TimeoutError)
       OutcomeUnknownError                   a POST/PATCH that may or may not have been applied
+        UnreadableResultError               it was accepted (2xx), but the answer is unreadable
       ResponseValidationError               a 2xx body that does not match the model
       WaitTimeoutError (TimeoutError)       a waiter gave up; .last holds the last state
       OperationFailedError                  a waiter saw the operation fail
@@ -56,6 +57,7 @@ __all__ = [
     "RateLimitError",
     "ResponseValidationError",
     "ServerError",
+    "UnreadableResultError",
     "WaitTimeoutError",
     "error_from_response",
     "is_token_expired_response",
@@ -200,6 +202,36 @@ class ResponseValidationError(AuraError):
         self.method = method
         self.url = url
         self.request_id = request_id
+
+
+class UnreadableResultError(OutcomeUnknownError):
+    """A non-idempotent call (e.g. a create) was accepted (2xx) but its answer is unreadable.
+
+    The server acted: the resource may exist (and be billed), so do not simply retry;
+    reconcile (e.g. ``instances.find(name=...)``) as after any :class:`OutcomeUnknownError`.
+    ``.body`` holds the decoded answer (the parsed JSON, or the text when it is not JSON), so
+    that nothing it carried is lost, such as a one-time password; it is kept out of ``str``
+    and ``repr`` for that reason.
+
+    Args:
+        message: What could not be read (field paths and types, never values).
+        method: The HTTP method of the request.
+        url: The URL of the request.
+        request_id: The ``X-Request-Id`` of the answer, if any.
+        body: The decoded answer.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        request_id: str | None = None,
+        body: object = None,
+    ) -> None:
+        super().__init__(message, method=method, url=url, request_id=request_id)
+        self.body = body
 
 
 class WaitTimeoutError(AuraError, TimeoutError):

@@ -64,18 +64,44 @@ async def connect(*, emulator_delay: float = 1.0) -> AsyncIterator[Target]:
         yield Target(client=client, tenant_id=tenant_id, pace=pace)
 
 
+@attrs.frozen(kw_only=True)
+class Shape:
+    """An instance configuration with every field a create needs."""
+
+    cloud_provider: str
+    region: str
+    type: str
+    version: str
+    memory: str
+
+
+def _shape(config: InstanceConfiguration) -> Shape | None:
+    """The configuration as a Shape, or None if the API left out a field a create needs."""
+    provider, region, type_, version, memory = (
+        config.cloud_provider,
+        config.region,
+        config.type,
+        config.version,
+        config.memory,
+    )
+    if provider is None or region is None or type_ is None or version is None or memory is None:
+        return None
+    return Shape(cloud_provider=provider, region=region, type=type_, version=version, memory=memory)
+
+
 def _gigabytes(memory: str) -> float:
     match = re.match(r"\s*(\d+(?:\.\d+)?)", memory)
     return float(match.group(1)) if match else float("inf")
 
 
-def pick_configuration(configurations: Sequence[InstanceConfiguration]) -> InstanceConfiguration:
+def pick_configuration(configurations: Sequence[InstanceConfiguration] | None) -> Shape:
     """Return the smallest professional configuration (professional instances can pause)."""
-    pausable = [c for c in configurations if str(c.type) == "professional-db"]
-    candidates = pausable or list(configurations)
+    shapes = [shape for shape in map(_shape, configurations or ()) if shape is not None]
+    pausable = [shape for shape in shapes if shape.type == "professional-db"]
+    candidates = pausable or shapes
     if not candidates:
-        raise SystemExit("the project offers no instance configuration")
-    return min(candidates, key=lambda c: _gigabytes(c.memory))
+        raise SystemExit("the project offers no complete instance configuration")
+    return min(candidates, key=lambda shape: _gigabytes(shape.memory))
 
 
 async def create_instance(target: Target, name: str) -> CreatedInstance:

@@ -141,11 +141,12 @@ async def test_a_malformed_success_body_raises_response_validation_error(
     emu: AuraEmulator, client: AuraClient
 ) -> None:
     assert emu.tenant_id is not None
-    emu.state.tenants[emu.tenant_id].name = 42  # type: ignore[assignment]  # a number, not a string
+    emu.state.tenants[emu.tenant_id].id = 42  # type: ignore[assignment]  # a number, not a string
     with pytest.raises(ResponseValidationError) as caught:
-        await client.tenants.list()
+        await client.tenants.get(emu.tenant_id)
     assert caught.value.method == "GET"
-    assert "name" in str(caught.value)
+    assert "$.data.id" in str(caught.value)
+    assert await client.tenants.list() == ()  # a list skips the item instead
 
 
 @pytest.mark.parametrize("instance_id", ["", "a/b", "../tenants", " 1234abcd", "1234abcd\n", "."])

@@ -47,6 +47,7 @@ def test_all_is_pinned() -> None:
             "Timeout",
             "Token",
             "TokenProvider",
+            "UnreadableResultError",
             "WaitTimeoutError",
             "__version__",
         ]

@@ -32,7 +32,7 @@ async def list_tenants(api: Api) -> int:
 
 
 def _configurations(tenant: Tenant) -> Sequence[object]:
-    return tenant.instance_configurations
+    return tenant.instance_configurations or ()
 
 
 async def get_tenants(api: Api, ids: Sequence[str]) -> int:

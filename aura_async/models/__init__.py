@@ -5,7 +5,7 @@ builds the responses from the API's JSON; request models check their fields when
 and raise :class:`~aura_async.AuraValidationError` naming the field.
 """
 
-from aura_async.models._common import CloudProvider, InstanceType
+from aura_async.models._common import AlgorithmCategory, CloudProvider, InstanceType
 from aura_async.models.customer_managed_keys import (
     CustomerManagedKey,
     CustomerManagedKeyCreateRequest,
@@ -49,6 +49,7 @@ from aura_async.models.tenants import (
 )
 
 __all__ = [
+    "AlgorithmCategory",
     "CdcEnrichmentMode",
     "CloudProvider",
     "CreatedInstance",

@@ -1,15 +1,19 @@
 """Enums shared by several resources, and the local checks that request models run.
 
 The checks raise :class:`~aura_async._errors.AuraValidationError` naming the field, so that
-a bad argument fails before anything is sent. They check only what needs no server: types,
-lengths, known enum values, fields that go together.
+a bad argument fails before anything is sent. They check only what needs no server and what
+the spec states as a rule: types, lengths, fields that go together. Values from an open
+catalogue (instance types, cloud providers, CDC modes, algorithm categories) are not checked
+against our enums: a project may offer a value tomorrow that this release does not know, and
+the server decides. The enums list the known values, for autocompletion; a known string
+becomes its member.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 
@@ -22,7 +26,7 @@ NAME_MAX_LENGTH = 30
 
 
 class CloudProvider(enum.StrEnum):
-    """The cloud provider hosting an instance, a key or a session."""
+    """The cloud providers known to this release (any non-empty string is sent as given)."""
 
     GCP = "gcp"
     AWS = "aws"
@@ -30,7 +34,8 @@ class CloudProvider(enum.StrEnum):
 
 
 class InstanceType(enum.StrEnum):
-    """The type of an instance (``enterprise-db`` stands for Virtual Dedicated Cloud)."""
+    """The instance types known to this release (``enterprise-db`` stands for Virtual
+    Dedicated Cloud); any non-empty string is sent as given."""
 
     ENTERPRISE_DB = "enterprise-db"
     ENTERPRISE_DS = "enterprise-ds"
@@ -38,6 +43,18 @@ class InstanceType(enum.StrEnum):
     PROFESSIONAL_DB = "professional-db"
     PROFESSIONAL_DS = "professional-ds"
     FREE_DB = "free-db"
+
+
+class AlgorithmCategory(enum.StrEnum):
+    """The Graph Data Science algorithm categories known to this release, for the sizing
+    estimates (any non-empty string is sent as given)."""
+
+    CENTRALITY = "centrality"
+    COMMUNITY_DETECTION = "community-detection"
+    MACHINE_LEARNING = "machine-learning"
+    NODE_EMBEDDING = "node-embedding"
+    PATHFINDING = "pathfinding"
+    SIMILARITY = "similarity"
 
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
@@ -58,7 +75,8 @@ def invalid(attribute: attrs.Attribute[Any], problem: str) -> AuraValidationErro
 
 def coerce_member(enum_cls: type[_E], value: _E | str | None) -> _E | str | None:
     """Turn a string that is a value of ``enum_cls`` into its member; return anything else
-    unchanged, for the field's validator to reject with the field's name.
+    unchanged (another string is sent as given; a non-string is left for the field's
+    validator to reject with the field's name).
 
     Args:
         enum_cls: the enum to look the value up in.
@@ -71,25 +89,44 @@ def coerce_member(enum_cls: type[_E], value: _E | str | None) -> _E | str | None
         try:
             return enum_cls(value)
         except ValueError:
-            return value  # left for the field's validator, which names the field
+            return value
     return value
 
 
 def to_instance_type(value: InstanceType | str | None) -> InstanceType | str | None:
-    """Turn a known instance type string into its member; leave anything else to validation.
+    """Turn a known instance type string into its member; leave anything else as it is.
 
     Args:
-        value: an InstanceType, its string value, or None.
+        value: an InstanceType, any other string, or None.
 
     Returns:
-        The InstanceType member for a known string, otherwise the value unchanged (the
-        field's validator then rejects it).
+        The InstanceType member for a known string, otherwise the value unchanged.
     """
     return coerce_member(InstanceType, value)
 
 
+def to_categories(
+    value: tuple[AlgorithmCategory | str, ...] | list[AlgorithmCategory | str] | list[str] | None,
+) -> tuple[AlgorithmCategory | str, ...] | None:
+    """Accept a list where a tuple of algorithm categories is wanted, known ones as members.
+
+    Args:
+        value: a tuple, a list, or None.
+
+    Returns:
+        A tuple (known strings as AlgorithmCategory members), or None; a value that is not a
+        tuple or list is returned unchanged for the field's validator to reject.
+    """
+    if not isinstance(value, tuple | list):
+        return value
+    # items that are not strings stay as they are, for the validator to name the field
+    return tuple(
+        cast("AlgorithmCategory | str", coerce_member(AlgorithmCategory, item)) for item in value
+    )
+
+
 def to_cloud_provider(value: CloudProvider | str | None) -> CloudProvider | str | None:
-    """Turn a known cloud provider string into its member; leave anything else to validation.
+    """Turn a known cloud provider string into its member; leave anything else as it is.
 
     Args:
         value: a CloudProvider, its string value, or None.
@@ -111,24 +148,6 @@ def _validator(problem: Callable[[Any], str | None], *, optional: bool) -> Valid
             raise invalid(attribute, message)
 
     return validate
-
-
-def member_of(enum_cls: type[enum.Enum], *, optional: bool = False) -> Validator:
-    """Build a validator that accepts only members of ``enum_cls`` (and None if optional).
-
-    Args:
-        enum_cls: the enum whose members are accepted.
-        optional: whether None is accepted too.
-
-    Returns:
-        An attrs validator raising AuraValidationError that lists the accepted values.
-    """
-    accepted = ", ".join(repr(member.value) for member in enum_cls)
-
-    def problem(value: object) -> str | None:
-        return None if isinstance(value, enum_cls) else f"must be one of {accepted}, got {value!r}"
-
-    return _validator(problem, optional=optional)
 
 
 def text(*, optional: bool = False) -> Validator:
@@ -217,15 +236,3 @@ def texts(*, optional: bool = True) -> Validator:
         return None if ok else f"must be a tuple of non-empty strings, got {value!r}"
 
     return _validator(problem, optional=optional)
-
-
-def to_tuple(value: tuple[str, ...] | list[str] | None) -> tuple[str, ...] | None:
-    """Accept a list where a request model wants a tuple (models are frozen).
-
-    Args:
-        value: a tuple, a list, or None.
-
-    Returns:
-        A tuple for a list, otherwise the value unchanged.
-    """
-    return tuple(value) if isinstance(value, list) else value

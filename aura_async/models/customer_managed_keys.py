@@ -10,12 +10,12 @@ import attrs
 from aura_async.models._common import (
     CloudProvider,
     InstanceType,
-    member_of,
     resource_name,
     text,
     to_cloud_provider,
     to_instance_type,
 )
+from aura_async.models._wire import WireModel, identity
 
 
 class CustomerManagedKeyStatus(enum.StrEnum):
@@ -25,31 +25,32 @@ class CustomerManagedKeyStatus(enum.StrEnum):
     READY = "ready"
 
 
-@attrs.frozen(kw_only=True)
-class CustomerManagedKey:
+@attrs.frozen(kw_only=True, slots=False)
+class CustomerManagedKey(WireModel):
     """The details of a key (GET /customer-managed-keys/{id}, and the 202 create answer).
 
-    ``key_id`` is the key's id at the cloud provider (the ARN on AWS), not a secret.
+    ``key_id`` is the key's id at the cloud provider (the ARN on AWS), not a secret. Only
+    ``id`` is sure to be set.
     """
 
-    id: str
-    name: str
-    tenant_id: str
-    cloud_provider: CloudProvider | str
-    region: str
-    instance_type: InstanceType | str
-    key_id: str
-    created: datetime
-    status: CustomerManagedKeyStatus | str
+    id: str = identity()
+    name: str | None = None
+    tenant_id: str | None = None
+    cloud_provider: CloudProvider | str | None = None
+    region: str | None = None
+    instance_type: InstanceType | str | None = None
+    key_id: str | None = None
+    created: datetime | None = None
+    status: CustomerManagedKeyStatus | str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CustomerManagedKeySummary:
-    """One row of the key list (GET /customer-managed-keys)."""
+@attrs.frozen(kw_only=True, slots=False)
+class CustomerManagedKeySummary(WireModel):
+    """One row of the key list (GET /customer-managed-keys); only ``id`` is sure to be set."""
 
-    id: str
-    name: str
-    tenant_id: str
+    id: str = identity()
+    name: str | None = None
+    tenant_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -58,17 +59,13 @@ class CustomerManagedKeyCreateRequest:
 
     Raises:
         AuraValidationError: when the name is empty, longer than 30 characters or padded
-            with whitespace, the instance type or cloud provider is unknown, or a required
-            string is empty.
+            with whitespace, or a required string is empty (any non-empty instance type
+            or cloud provider is sent: the catalogue is open).
     """
 
     name: str = attrs.field(validator=resource_name())
     key_id: str = attrs.field(validator=text())
     region: str = attrs.field(validator=text())
-    instance_type: InstanceType = attrs.field(
-        converter=to_instance_type, validator=member_of(InstanceType)
-    )
+    instance_type: InstanceType | str = attrs.field(converter=to_instance_type, validator=text())
     tenant_id: str = attrs.field(validator=text())
-    cloud_provider: CloudProvider = attrs.field(
-        converter=to_cloud_provider, validator=member_of(CloudProvider)
-    )
+    cloud_provider: CloudProvider | str = attrs.field(converter=to_cloud_provider, validator=text())

@@ -7,7 +7,8 @@ from datetime import datetime
 
 import attrs
 
-from aura_async.models._common import CloudProvider, member_of, text, to_cloud_provider
+from aura_async.models._common import CloudProvider, text, to_cloud_provider
+from aura_async.models._wire import WireModel, identity
 
 
 class SessionStatus(enum.StrEnum):
@@ -19,22 +20,22 @@ class SessionStatus(enum.StrEnum):
     FAILED = "Failed"
 
 
-@attrs.frozen(kw_only=True)
-class GraphAnalyticsSession:
+@attrs.frozen(kw_only=True, slots=False)
+class GraphAnalyticsSession(WireModel):
     """A GDS session (list rows, GET, and the get-or-create answer).
 
     ``status`` is optional although the spec requires it: the spec's own 202 example sends
     it null. ``ttl`` is an integer in the spec's schema but a duration string such as
     ``"20m0s"`` in its examples: it is kept as sent. ``instance_id`` and ``database_uuid``
-    are empty or null for a standalone session.
+    are empty or null for a standalone session. Only ``id`` is sure to be set.
     """
 
-    id: str
-    name: str
-    memory: str
-    host: str
-    tenant_id: str
-    user_id: str
+    id: str = identity()
+    name: str | None = None
+    memory: str | None = None
+    host: str | None = None
+    tenant_id: str | None = None
+    user_id: str | None = None
     status: SessionStatus | str | None = None
     instance_id: str | None = None
     database_uuid: str | None = None
@@ -45,8 +46,8 @@ class GraphAnalyticsSession:
     ttl: str | int | None = None
 
 
-@attrs.frozen(kw_only=True)
-class DeletedGraphAnalyticsSession:
+@attrs.frozen(kw_only=True, slots=False)
+class DeletedGraphAnalyticsSession(WireModel):
     """The answer to a session delete (202): the id of the session being deleted."""
 
     id: str | None = None
@@ -61,8 +62,8 @@ class GraphAnalyticsSessionCreateRequest:
     ``ttl`` is a duration such as ``"30m"`` (the server's default is one hour).
 
     Raises:
-        AuraValidationError: when the name or another given string is empty, or the cloud
-            provider is unknown.
+        AuraValidationError: when the name or another given string is empty (any
+            non-empty cloud provider is sent: the catalogue is open).
     """
 
     name: str = attrs.field(validator=text())
@@ -71,9 +72,7 @@ class GraphAnalyticsSessionCreateRequest:
     instance_id: str | None = attrs.field(default=None, validator=text(optional=True))
     database_uuid: str | None = attrs.field(default=None, validator=text(optional=True))
     tenant_id: str | None = attrs.field(default=None, validator=text(optional=True))
-    cloud_provider: CloudProvider | None = attrs.field(
-        default=None,
-        converter=to_cloud_provider,
-        validator=member_of(CloudProvider, optional=True),
+    cloud_provider: CloudProvider | str | None = attrs.field(
+        default=None, converter=to_cloud_provider, validator=text(optional=True)
     )
     region: str | None = attrs.field(default=None, validator=text(optional=True))

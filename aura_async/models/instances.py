@@ -21,12 +21,12 @@ from aura_async.models._common import (
     count,
     flag,
     invalid,
-    member_of,
     resource_name,
     text,
     to_cloud_provider,
     to_instance_type,
 )
+from aura_async.models._wire import WireModel, identity
 
 
 class InstanceStatus(enum.StrEnum):
@@ -58,23 +58,24 @@ class CdcEnrichmentMode(enum.StrEnum):
     FULL = "FULL"
 
 
-@attrs.frozen(kw_only=True)
-class Instance:
-    """The details of an instance (GET, DELETE, PATCH rename, pause, resume, overwrite,
-    restore, upgrade).
+@attrs.frozen(kw_only=True, slots=False)
+class Instance(WireModel):
+    """The details of an instance (GET, DELETE, PATCH, pause, resume, overwrite, restore,
+    upgrade).
 
-    ``connection_url``, ``memory`` and ``type`` are optional although the spec requires
-    them: the live API can send ``connection_url`` null, omit ``memory`` while deleting and
-    omit ``type`` for some instances. ``storage`` is absent for free instances.
+    Only ``id`` is sure to be set: any other field the API leaves out, nulls or sends in a
+    shape the SDK cannot read is None (the live API sends ``connection_url`` null, omits
+    ``memory`` while deleting and ``type`` for some instances; ``storage`` is absent for
+    free instances). ``extra`` holds fields the SDK does not know, ``raw`` the object as sent.
     """
 
-    id: str
-    name: str
-    status: InstanceStatus | str
-    tenant_id: str
-    cloud_provider: CloudProvider | str
-    region: str
-    created_at: datetime
+    id: str = identity()
+    name: str | None = None
+    status: InstanceStatus | str | None = None
+    tenant_id: str | None = None
+    cloud_provider: CloudProvider | str | None = None
+    region: str | None = None
+    created_at: datetime | None = None
     connection_url: str | None = None
     memory: str | None = None
     storage: str | None = None
@@ -89,34 +90,34 @@ class Instance:
     graph_analytics_plugin: bool | None = None
 
 
-@attrs.frozen(kw_only=True)
-class InstanceSummary:
-    """One row of the instance list (GET /instances)."""
+@attrs.frozen(kw_only=True, slots=False)
+class InstanceSummary(WireModel):
+    """One row of the instance list (GET /instances); only ``id`` is sure to be set."""
 
-    id: str
-    name: str
-    tenant_id: str
-    cloud_provider: CloudProvider | str
-    created_at: datetime
+    id: str = identity()
+    name: str | None = None
+    tenant_id: str | None = None
+    cloud_provider: CloudProvider | str | None = None
+    created_at: datetime | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CreatedInstance:
+@attrs.frozen(kw_only=True, slots=False)
+class CreatedInstance(WireModel):
     """The answer to an instance create (202): the new instance and its initial credentials.
 
-    The password is shown only once by the API; it is left out of ``repr``.
-    ``connection_url`` and ``type`` are optional for the same live-API reasons as in
-    :class:`Instance`.
+    The password is shown only once by the API; it is left out of ``repr``. Only ``id`` is
+    essential: ``username`` and ``password`` are returned whenever they read, whatever
+    else in the answer is odd (other fields read as in :class:`Instance`).
     """
 
-    id: str
-    name: str
-    tenant_id: str
-    cloud_provider: CloudProvider | str
-    region: str
-    created_at: datetime
-    username: str
-    password: str = attrs.field(repr=False)
+    id: str = identity()
+    name: str | None = None
+    tenant_id: str | None = None
+    cloud_provider: CloudProvider | str | None = None
+    region: str | None = None
+    created_at: datetime | None = None
+    username: str | None = None
+    password: str | None = attrs.field(default=None, repr=False)
     connection_url: str | None = None
     type: InstanceType | str | None = None
     vector_optimized: bool | None = None
@@ -126,7 +127,7 @@ class CreatedInstance:
 def to_cdc_enrichment_mode(
     value: CdcEnrichmentMode | str | None,
 ) -> CdcEnrichmentMode | str | None:
-    """Turn a known CDC mode string into its member; leave anything else to validation.
+    """Turn a known CDC mode string into its member; leave anything else as it is.
 
     Args:
         value: a CdcEnrichmentMode, its string value, or None.
@@ -148,20 +149,18 @@ class InstanceCreateRequest:
 
     Raises:
         AuraValidationError: when built with a name that is empty, longer than 30
-            characters or padded with whitespace, an unknown type or cloud provider, an
-            empty required string, or a ``source_snapshot_id`` without a
-            ``source_instance_id``.
+            characters or padded with whitespace, an empty required string (any other
+            string is fine for ``type`` and ``cloud_provider``: the catalogue is open), or
+            a ``source_snapshot_id`` without a ``source_instance_id``.
     """
 
     name: str = attrs.field(validator=resource_name())
     version: str = attrs.field(validator=text())
     region: str = attrs.field(validator=text())
     memory: str = attrs.field(validator=text())
-    type: InstanceType = attrs.field(converter=to_instance_type, validator=member_of(InstanceType))
+    type: InstanceType | str = attrs.field(converter=to_instance_type, validator=text())
     tenant_id: str = attrs.field(validator=text())
-    cloud_provider: CloudProvider = attrs.field(
-        converter=to_cloud_provider, validator=member_of(CloudProvider)
-    )
+    cloud_provider: CloudProvider | str = attrs.field(converter=to_cloud_provider, validator=text())
     storage: str | None = attrs.field(default=None, validator=text(optional=True))
     source_instance_id: str | None = attrs.field(default=None, validator=text(optional=True))
     source_snapshot_id: str | None = attrs.field(
@@ -180,7 +179,7 @@ class InstanceUpdateRequest:
 
     Raises:
         AuraValidationError: when no field is set, or a field fails its check (name as in
-            :class:`InstanceCreateRequest`, a negative ``secondaries_count``, an unknown
+            :class:`InstanceCreateRequest`, a negative ``secondaries_count``, an empty
             ``cdc_enrichment_mode``).
     """
 
@@ -190,10 +189,8 @@ class InstanceUpdateRequest:
     vector_optimized: bool | None = attrs.field(default=None, validator=flag())
     graph_analytics_plugin: bool | None = attrs.field(default=None, validator=flag())
     secondaries_count: int | None = attrs.field(default=None, validator=count(optional=True))
-    cdc_enrichment_mode: CdcEnrichmentMode | None = attrs.field(
-        default=None,
-        converter=to_cdc_enrichment_mode,
-        validator=member_of(CdcEnrichmentMode, optional=True),
+    cdc_enrichment_mode: CdcEnrichmentMode | str | None = attrs.field(
+        default=None, converter=to_cdc_enrichment_mode, validator=text(optional=True)
     )
 
     def __attrs_post_init__(self) -> None:

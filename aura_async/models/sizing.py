@@ -8,13 +8,15 @@ from __future__ import annotations
 import attrs
 
 from aura_async.models._common import (
+    AlgorithmCategory,
     InstanceType,
     count,
-    member_of,
+    text,
     texts,
+    to_categories,
     to_instance_type,
-    to_tuple,
 )
+from aura_async.models._wire import WireModel
 
 
 @attrs.frozen(kw_only=True)
@@ -22,32 +24,31 @@ class InstanceSizingRequest:
     """The body of POST /instances/sizing.
 
     ``algorithm_categories`` takes names such as ``"pathfinding"`` or
-    ``"community-detection"``; a list is accepted and stored as a tuple.
+    ``"community-detection"`` (see :class:`AlgorithmCategory`; any non-empty string is
+    sent); a list is accepted and stored as a tuple.
 
     Raises:
-        AuraValidationError: when a count is not a non-negative integer, the instance type
-            is unknown, or a category is not a non-empty string.
+        AuraValidationError: when a count is not a non-negative integer, or the instance
+            type or a category is not a non-empty string.
     """
 
     node_count: int = attrs.field(validator=count())
     relationship_count: int = attrs.field(validator=count())
-    instance_type: InstanceType | None = attrs.field(
-        default=None,
-        converter=to_instance_type,
-        validator=member_of(InstanceType, optional=True),
+    instance_type: InstanceType | str | None = attrs.field(
+        default=None, converter=to_instance_type, validator=text(optional=True)
     )
-    algorithm_categories: tuple[str, ...] | None = attrs.field(
-        default=None, converter=to_tuple, validator=texts()
+    algorithm_categories: tuple[AlgorithmCategory | str, ...] | None = attrs.field(
+        default=None, converter=to_categories, validator=texts()
     )
 
 
-@attrs.frozen(kw_only=True)
-class InstanceSizeEstimate:
-    """The answer of POST /instances/sizing."""
+@attrs.frozen(kw_only=True, slots=False)
+class InstanceSizeEstimate(WireModel):
+    """The answer of POST /instances/sizing (a field that does not read is None)."""
 
-    recommended_size: str
-    min_required_memory: str
-    did_exceed_maximum: bool
+    recommended_size: str | None = None
+    min_required_memory: str | None = None
+    did_exceed_maximum: bool | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -66,14 +67,15 @@ class GraphAnalyticsSessionSizingRequest:
     relationship_property_count: int | None = attrs.field(
         default=None, validator=count(optional=True)
     )
-    algorithm_categories: tuple[str, ...] | None = attrs.field(
-        default=None, converter=to_tuple, validator=texts()
+    algorithm_categories: tuple[AlgorithmCategory | str, ...] | None = attrs.field(
+        default=None, converter=to_categories, validator=texts()
     )
 
 
-@attrs.frozen(kw_only=True)
-class GraphAnalyticsSessionSizeEstimate:
-    """The answer of POST /graph-analytics/sessions/sizing."""
+@attrs.frozen(kw_only=True, slots=False)
+class GraphAnalyticsSessionSizeEstimate(WireModel):
+    """The answer of POST /graph-analytics/sessions/sizing (a field that does not read is
+    None)."""
 
-    recommended_size: str
-    estimated_memory: str
+    recommended_size: str | None = None
+    estimated_memory: str | None = None

@@ -7,6 +7,8 @@ from datetime import datetime
 
 import attrs
 
+from aura_async.models._wire import WireModel, identity
+
 
 class SnapshotStatus(enum.StrEnum):
     """The status of a snapshot. A status outside this enum arrives as a plain string."""
@@ -25,17 +27,17 @@ class SnapshotProfile(enum.StrEnum):
     SCHEDULED = "Scheduled"
 
 
-@attrs.frozen(kw_only=True)
-class Snapshot:
+@attrs.frozen(kw_only=True, slots=False)
+class Snapshot(WireModel):
     """A snapshot (GET /instances/{id}/snapshots[/{snapshot_id}]).
 
-    The spec marks no field of a snapshot required, so every field may be None.
+    ``snapshot_id`` is its identity; every other field may be None.
     ``snapshot_id`` is a UUID for new snapshots and a timestamp-like string for older ones:
     it is kept as given. ``exportable`` (whether an instance can be created from it) is in
     the spec's examples only.
     """
 
-    snapshot_id: str | None = None
+    snapshot_id: str = identity()
     instance_id: str | None = None
     status: SnapshotStatus | str | None = None
     profile: SnapshotProfile | str | None = None
@@ -43,8 +45,8 @@ class Snapshot:
     exportable: bool | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CreatedSnapshot:
+@attrs.frozen(kw_only=True, slots=False)
+class CreatedSnapshot(WireModel):
     """The answer to an on-demand snapshot (POST /instances/{id}/snapshots, 202)."""
 
-    snapshot_id: str
+    snapshot_id: str = identity()

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aura_async._convert import structure_data, structure_list, unstructure_body
 from aura_async._errors import (
+    AuraConnectionError,
     AuraValidationError,
     NotFoundError,
     OperationFailedError,
+    RateLimitError,
     ResponseValidationError,
+    ServerError,
+    UnreadableResultError,
     WaitTimeoutError,
 )
+from aura_async._retry import IDEMPOTENT_METHODS
 from aura_async._transport import Response, decode_json, invalid_body
 from aura_async._urls import path_segment
 
@@ -24,8 +31,12 @@ __all__ = ["Resource", "check_wait_options", "wait_until"]
 
 T = TypeVar("T")
 
+logger = logging.getLogger("aura_async")
+
 # How long a 404 may mean "created but not visible yet" to a waiter.
 _NOT_FOUND_GRACE = 20.0
+# What a waiter rides out: the next poll may well succeed.
+_TRANSIENT = (AuraConnectionError, ServerError, RateLimitError, ResponseValidationError)
 
 
 class Resource:
@@ -52,7 +63,7 @@ class Resource:
         idempotent: bool | None = None,
     ) -> T:
         raw = await self._send(method, path, body=body, params=params, idempotent=idempotent)
-        return self._one_from(raw, model)
+        return self._one_from(raw, model, idempotent=idempotent)
 
     async def _poll_until(
         self,
@@ -68,7 +79,8 @@ class Resource:
         """Poll ``GET path`` until ``done`` (see :func:`wait_until`), after checking the options.
 
         A 404 is tolerated for the first 20 seconds: a just-created resource may briefly
-        answer it.
+        answer it. A poll that fails transiently (see :func:`wait_until`) is logged and
+        the next one follows.
 
         Raises:
             AuraValidationError: ``timeout`` or ``interval`` is not a positive number.
@@ -84,14 +96,23 @@ class Resource:
             what=what,
         )
 
-    def _one_from(self, raw: Response, model: type[T]) -> T:
-        return _parse(raw, lambda data: structure_data(data, model))
+    def _one_from(self, raw: Response, model: type[T], *, idempotent: bool | None = None) -> T:
+        """Read a 2xx answer as ``model``.
+
+        Raises:
+            UnreadableResultError: A non-idempotent call's answer does not read (the
+                server acted: the error keeps the body).
+            ResponseValidationError: Another call's answer does not read.
+        """
+        acted = raw.method not in IDEMPOTENT_METHODS if idempotent is None else not idempotent
+        return _parse(raw, lambda data: structure_data(data, model), acted=acted)
 
     async def _many(
         self, path: str, model: type[T], *, params: Mapping[str, str] | None = None
     ) -> tuple[T, ...]:
         raw = await self._send("GET", path, params=params)
-        return _parse(raw, lambda data: structure_list(data, model))
+        request_id = raw.request_id
+        return _parse(raw, lambda data: structure_list(data, model, request_id=request_id))
 
     async def _send(
         self,
@@ -108,12 +129,44 @@ class Resource:
         )
 
 
-def _parse(raw: Response, structure: Callable[[Any], T]) -> T:
-    data = decode_json(raw)
+def _parse(raw: Response, structure: Callable[[Any], T], *, acted: bool = False) -> T:
+    try:
+        data = decode_json(raw)
+    except ResponseValidationError:
+        if acted:
+            raise unreadable_result(raw, "the response body is not JSON") from None
+        raise
     try:
         return structure(data)
     except ResponseValidationError as exc:
+        if acted:
+            raise unreadable_result(raw, str(exc)) from None
         raise invalid_body(raw, str(exc)) from None
+
+
+def unreadable_result(raw: Response, problem: str) -> UnreadableResultError:
+    """Return the error for an accepted non-idempotent call whose answer does not read.
+
+    Args:
+        raw: The 2xx answer.
+        problem: What does not read (paths and types, never values).
+
+    Returns:
+        The error, carrying the decoded body (JSON, or text when it is not JSON).
+    """
+    try:
+        body: object = json.loads(raw.body)
+    except (ValueError, UnicodeDecodeError):
+        body = raw.body.decode("utf-8", "replace")
+    return UnreadableResultError(
+        f"{raw.method} {raw.url}: the server accepted the request (HTTP {raw.status}) but its "
+        f"answer does not read ({problem}). It was not re-sent: check the resource's state "
+        "(e.g. instances.find(name=...)) before trying again; .body holds the answer.",
+        method=raw.method,
+        url=raw.url,
+        request_id=raw.request_id,
+        body=body,
+    )
 
 
 def segment(name: str, value: object) -> str:
@@ -144,7 +197,11 @@ async def wait_until(
 ) -> T:
     """Poll ``fetch`` until ``done`` (or ``failed``), within ``timeout`` seconds.
 
-    Cancelling the waiter only stops the polling: nothing is cancelled on the server.
+    A poll that fails transiently (a connection failure or 5xx left after the client's
+    retries, a 429, an answer that does not read, a 404 within ``not_found_grace``) is
+    logged and the waiter polls again: only ``done``, ``failed``, another error (e.g. a
+    4xx) or the deadline ends the wait. Cancelling the waiter only stops the polling:
+    nothing is cancelled on the server.
 
     Args:
         fetch: Reads the current state (one API call).
@@ -161,8 +218,9 @@ async def wait_until(
 
     Raises:
         OperationFailedError: ``failed`` was true; ``.last`` holds the state.
-        WaitTimeoutError: The timeout passed; ``.last`` holds the last state seen.
+        WaitTimeoutError: The timeout passed; ``.last`` holds the last state seen (read).
         NotFoundError: The resource was still missing after the grace period.
+        AuraError: A poll failed otherwise (e.g. 403).
     """
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -171,7 +229,8 @@ async def wait_until(
     try:
         async with limit:
             while True:
-                state = await _poll_once(fetch, seen, loop.time() - started > not_found_grace)
+                grace_over = loop.time() - started > not_found_grace
+                state = await _poll_once(fetch, seen, grace_over, what)
                 if state is not None and failed(state):
                     raise OperationFailedError(f"{what}: the operation failed", last=state)
                 if state is not None and done(state):
@@ -185,14 +244,17 @@ async def wait_until(
 
 
 async def _poll_once(
-    fetch: Callable[[], Awaitable[T]], seen: list[T], grace_over: bool
+    fetch: Callable[[], Awaitable[T]], seen: list[T], grace_over: bool, what: str
 ) -> T | None:
-    """Fetch once; None while a 404 is still within the grace period."""
+    """Fetch once; None after a transient failure or a 404 within the grace period."""
     try:
         state = await fetch()
     except NotFoundError:
         if grace_over:
             raise
+        return None
+    except _TRANSIENT as exc:
+        logger.info("%s: a poll failed (%s), polling again: %s", what, type(exc).__name__, exc)
         return None
     seen[:] = [state]
     return state

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import builtins
+import json
+from datetime import UTC, datetime
 
+from aura_async._transport import Response
 from aura_async._urls import check_id
 from aura_async.models import (
     CdcEnrichmentMode,
@@ -25,6 +28,18 @@ from aura_async.resources._base import Resource, segment
 __all__ = ["Instances"]
 
 _FAILED = frozenset({InstanceStatus.LOADING_FAILED})
+_LONG_AGO = datetime.min.replace(tzinfo=UTC)
+
+
+def _carries_no_data(raw: Response) -> bool:
+    """True for an empty answer or a JSON object without ``data`` (the spec's ``{}``)."""
+    if not raw.body.strip():
+        return True
+    try:
+        answer = json.loads(raw.body)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(answer, dict) and "data" not in answer
 
 
 class Instances(Resource):
@@ -149,12 +164,16 @@ class Instances(Resource):
                 Dedicated Cloud and Business Critical).
 
         Returns:
-            The instance as it is after the call was accepted.
+            The instance as the API answered (read from the PATCH answer itself, with no
+            further call). When the answer carries no instance (the spec's 202 answer to
+            a resize is ``{}``), an :class:`Instance` with only ``id`` set: the change
+            was accepted; read its progress with :meth:`get` or a waiter.
 
         Raises:
             AuraValidationError: Nothing to change, or a bad argument; nothing was sent.
             ConflictError: Another operation is running on the instance.
-            OutcomeUnknownError: The change may or may not have been applied.
+            OutcomeUnknownError: The change may or may not have been applied
+                (:class:`UnreadableResultError`: it was accepted, its answer is unreadable).
             AuraError: The call failed.
         """
         request = InstanceUpdateRequest(
@@ -167,9 +186,8 @@ class Instances(Resource):
             cdc_enrichment_mode=cdc_enrichment_mode,
         )
         raw = await self._send("PATCH", self._path(instance_id), body=request)
-        if raw.status == 202:
-            # A resize is accepted with an empty body: read the instance's new state.
-            return await self.get(instance_id)
+        if _carries_no_data(raw):
+            return Instance(id=instance_id)
         return self._one_from(raw, Instance)
 
     async def upgrade(
@@ -291,6 +309,8 @@ class Instances(Resource):
     async def find(self, *, name: str, tenant_id: str | None = None) -> InstanceSummary | None:
         """Find the newest instance with this exact name, e.g. after OutcomeUnknownError.
 
+        Rows without a readable ``created_at`` count as the oldest.
+
         Returns:
             The newest matching instance, or None.
 
@@ -298,7 +318,7 @@ class Instances(Resource):
             AuraError: The list call failed.
         """
         matches = [row for row in await self.list(tenant_id=tenant_id) if row.name == name]
-        return max(matches, key=lambda row: row.created_at, default=None)
+        return max(matches, key=lambda row: row.created_at or _LONG_AGO, default=None)
 
     async def wait_for_status(
         self,

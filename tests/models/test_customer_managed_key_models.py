@@ -51,19 +51,19 @@ def test_the_spec_key_examples_fit(status: str, expected: object) -> None:
 
 
 @pytest.mark.parametrize(
-    ("changes", "problem"),
-    [
-        ({"status": None}, "expected a string, got null @ $.data.status"),
-        ({"created": None}, "got null @ $.data.created"),
-        ({"key_id": 7}, "expected a string, got number @ $.data.key_id"),
-    ],
+    ("changes", "field"),
+    [({"status": None}, "status"), ({"created": None}, "created"), ({"key_id": 7}, "key_id")],
 )
-def test_a_key_that_does_not_fit(changes: dict[str, Any], problem: str) -> None:
-    with pytest.raises(
-        ResponseValidationError, match="does not fit CustomerManagedKey: "
-    ) as caught:
-        structure_data({"data": {**KEY, **changes}}, CustomerManagedKey)
-    assert problem in str(caught.value)
+def test_an_odd_key_field_reads_as_none(changes: dict[str, Any], field: str) -> None:
+    key = structure_data({"data": {**KEY, **changes}}, CustomerManagedKey)
+    assert getattr(key, field) is None
+    assert key.raw[field] == changes[field]
+
+
+def test_a_key_without_id_does_not_fit() -> None:
+    data = {name: value for name, value in KEY.items() if name != "id"}
+    with pytest.raises(ResponseValidationError, match=r"required field missing @ \$\.data\.id"):
+        structure_data({"data": data}, CustomerManagedKey)
 
 
 def test_the_spec_key_list_example_fits() -> None:
@@ -108,8 +108,8 @@ def test_the_spec_create_example_is_sent_as_written() -> None:
         ({"name": "k" * 31}, "name must be a string of 1 to 30 characters"),
         ({"name": "Key "}, "name must not start or end with whitespace"),
         ({"key_id": ""}, "key_id must be a non-empty string"),
-        ({"instance_type": "enterprise"}, "instance_type must be one of "),
-        ({"cloud_provider": "AWS"}, "cloud_provider must be one of 'gcp', 'aws', 'azure'"),
+        ({"instance_type": ""}, "instance_type must be a non-empty string"),
+        ({"cloud_provider": 3}, "cloud_provider must be a non-empty string"),
         ({"region": None}, "region must be a non-empty string"),
     ],
 )

@@ -91,19 +91,18 @@ def test_session_fields_keep_what_the_api_sends(
 
 
 @pytest.mark.parametrize(
-    ("changes", "problem"),
-    [
-        ({"host": None}, "expected a string, got null @ $.data.host"),
-        ({"ttl": False}, "expected string or number or null, got boolean @ $.data.ttl"),
-        ({"expiry_date": "never"}, "expected an ISO 8601 timestamp @ $.data.expiry_date"),
-    ],
+    ("changes", "field"),
+    [({"host": None}, "host"), ({"ttl": False}, "ttl"), ({"expiry_date": "never"}, "expiry_date")],
 )
-def test_a_session_that_does_not_fit(changes: dict[str, Any], problem: str) -> None:
-    with pytest.raises(
-        ResponseValidationError, match="does not fit GraphAnalyticsSession: "
-    ) as caught:
-        structure_data({"data": {**ATTACHED, **changes}}, GraphAnalyticsSession)
-    assert problem in str(caught.value)
+def test_an_odd_session_field_reads_as_none(changes: dict[str, Any], field: str) -> None:
+    session = structure_data({"data": {**ATTACHED, **changes}}, GraphAnalyticsSession)
+    assert getattr(session, field) is None
+    assert session.raw[field] == changes[field]
+
+
+def test_a_session_without_id_does_not_fit() -> None:
+    with pytest.raises(ResponseValidationError, match=r"got null @ \$\.data\.id"):
+        structure_data({"data": {**ATTACHED, "id": None}}, GraphAnalyticsSession)
 
 
 def test_the_spec_delete_answer_fits() -> None:
@@ -134,8 +133,8 @@ def test_a_create_request_is_sent_as_written(body: dict[str, Any]) -> None:
     [
         ({"name": ""}, "name must be a non-empty string"),
         (
-            {"name": "s", "cloud_provider": "oci"},
-            "cloud_provider must be one of 'gcp', 'aws', 'azure'",
+            {"name": "s", "cloud_provider": ""},
+            "cloud_provider must be a non-empty string",
         ),
         ({"name": "s", "memory": ""}, "memory must be a non-empty string"),
     ],

@@ -35,6 +35,7 @@ MODELS = [
     "TenantSummary",
 ]
 ENUMS = [
+    "AlgorithmCategory",
     "CdcEnrichmentMode",
     "CloudProvider",
     "CustomerManagedKeyStatus",

@@ -81,23 +81,24 @@ def test_snapshot_statuses(status: str, expected: object) -> None:
     assert type(snapshot.status) is type(expected)
 
 
-def test_every_snapshot_field_is_optional() -> None:
-    assert structure_data({"data": {}}, Snapshot) == Snapshot()
-    assert Snapshot().snapshot_id is None
+def test_every_snapshot_field_but_its_id_is_optional() -> None:
+    assert structure_data({"data": {"snapshot_id": "s"}}, Snapshot) == Snapshot(snapshot_id="s")
+    with pytest.raises(ResponseValidationError, match=r"missing @ \$\.data\.snapshot_id"):
+        structure_data({"data": {}}, Snapshot)
 
 
 @pytest.mark.parametrize(
-    ("data", "problem"),
+    ("data", "field"),
     [
-        ({"timestamp": "today"}, "expected an ISO 8601 timestamp @ $.data.timestamp"),
-        ({"exportable": "false"}, "expected a boolean, got string @ $.data.exportable"),
-        ({"profile": 1}, "expected a string, got number @ $.data.profile"),
+        ({"timestamp": "today"}, "timestamp"),
+        ({"exportable": "false"}, "exportable"),
+        ({"profile": 1}, "profile"),
     ],
 )
-def test_a_snapshot_that_does_not_fit(data: dict[str, Any], problem: str) -> None:
-    with pytest.raises(ResponseValidationError, match="does not fit Snapshot: ") as caught:
-        structure_data({"data": data}, Snapshot)
-    assert problem in str(caught.value)
+def test_an_odd_snapshot_field_reads_as_none(data: dict[str, Any], field: str) -> None:
+    snapshot = structure_data({"data": {"snapshot_id": "s", **data}}, Snapshot)
+    assert getattr(snapshot, field) is None
+    assert snapshot.raw[field] == data[field]
 
 
 def test_the_snapshot_create_answer_fits() -> None:

@@ -79,23 +79,25 @@ def test_a_configuration_keeps_new_values(
 
 
 @pytest.mark.parametrize(
-    ("data", "problem"),
+    "data",
     [
-        ({"id": "p", "name": "P"}, "required field missing @ $.data.instance_configurations"),
-        (
-            {"id": "p", "name": "P", "instance_configurations": [configuration(region_name=None)]},
-            "expected a string, got null @ $.data.instance_configurations[0].region_name",
-        ),
-        (
-            {"id": "p", "name": "P", "instance_configurations": {"region": "x"}},
-            "expected an array, got object @ $.data.instance_configurations",
-        ),
+        {"id": "p", "name": "P"},
+        {"id": "p", "name": "P", "instance_configurations": {"region": "x"}},
     ],
 )
-def test_a_project_that_does_not_fit(data: dict[str, Any], problem: str) -> None:
-    with pytest.raises(ResponseValidationError, match="does not fit Tenant: ") as caught:
-        structure_data({"data": data}, Tenant)
-    assert problem in str(caught.value)
+def test_a_project_with_odd_configurations_reads_them_as_none(data: dict[str, Any]) -> None:
+    assert structure_data({"data": data}, Tenant).instance_configurations is None
+
+
+def test_a_configuration_that_is_not_an_object_is_skipped_and_odd_fields_are_none() -> None:
+    data = {"id": "p", "instance_configurations": ["x", configuration(region_name=None), 3]}
+    (only,) = structure_data({"data": data}, Tenant).instance_configurations or ()
+    assert (only.region, only.region_name) == ("europe-west1", None)
+
+
+def test_a_project_without_id_does_not_fit() -> None:
+    with pytest.raises(ResponseValidationError, match=r"missing @ \$\.data\.id"):
+        structure_data({"data": {"name": "P", "instance_configurations": []}}, Tenant)
 
 
 def test_a_project_without_configurations_has_an_empty_tuple() -> None:
@@ -120,7 +122,4 @@ def test_the_spec_metrics_integration_example_fits() -> None:
     assert structure_data({"data": {"endpoint": endpoint}}, MetricsIntegration) == (
         MetricsIntegration(endpoint=endpoint)
     )
-    with pytest.raises(
-        ResponseValidationError, match=r"required field missing @ \$\.data\.endpoint"
-    ):
-        structure_data({"data": {}}, MetricsIntegration)
+    assert structure_data({"data": {}}, MetricsIntegration).endpoint is None

@@ -183,7 +183,7 @@ async def test_the_waiter_gives_up_with_the_last_state(manual_emu: AuraEmulator)
     [
         ({"name": ""}, "name"),
         ({"name": "s", "memory": ""}, "memory"),
-        ({"name": "s", "cloud_provider": "oracle"}, "cloud_provider"),
+        ({"name": "s", "cloud_provider": ""}, "cloud_provider"),
         ({"name": "s", "ttl": ""}, "ttl"),
     ],
 )
