@@ -85,8 +85,10 @@ async def test_one_instance_of_100_with_a_null_created_at_fails_neither_list_nor
         only = await client.instances.find(name="only-null")
     assert len(listed) == 100
     assert listed[37].created_at is None
-    assert found is not None and found.id == rows[10]["id"]  # a known time beats none
-    assert only is not None and only.id == rows[60]["id"]
+    assert found is not None
+    assert found.id == rows[10]["id"]
+    assert only is not None
+    assert only.id == rows[60]["id"]
 
 
 @pytest.mark.parametrize(
@@ -196,7 +198,8 @@ async def test_catalogue_values_this_release_does_not_know_reach_the_server() ->
             node_count=1, relationship_count=1, algorithm_categories=categories
         )
     bodies = [sent.body for sent in api.sent]
-    assert bodies[0] is not None and {**bodies[0], **new} == bodies[0]
+    assert bodies[0] is not None
+    assert {**bodies[0], **new} == bodies[0]
     assert bodies[1] == {"cdc_enrichment_mode": "PARTIAL"}
     assert bodies[2]["instance_type"] == "enterprise-gds"
     assert bodies[2]["cloud_provider"] == "oracle"
