@@ -56,7 +56,7 @@ bench: $(BENCH_STAMP)
 # both are part of `make test`).
 soak: $(STAMP)
 	AURA_SOAK_CALLS=$${AURA_SOAK_CALLS:-20000} $(BIN)/pytest -q tests/soak --timeout=1800
-	AURA_REDIS_CALLS_EACH=$${AURA_REDIS_CALLS_EACH:-250} $(BIN)/pytest -q tests/redis/test_redis_processes.py
+	AURA_REDIS_CALLS_EACH=$${AURA_REDIS_CALLS_EACH:-250} $(BIN)/pytest -q tests/redis/test_redis_processes.py tests/redis/test_redis_cluster.py
 
 demo: $(STAMP)
 	$(BIN)/aura-async demo

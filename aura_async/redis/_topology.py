@@ -7,17 +7,21 @@ node is a server with ``--cluster-enabled yes``, a Sentinel one with
 
 from __future__ import annotations
 
+import socket
 import time
 from types import TracebackType
 from typing import Any, Self
 
 import redis
 
-from aura_async.redis._server import RedisServer
+from aura_async.redis._server import RedisServer, free_port
 
-__all__ = ["CLUSTER_SLOTS", "RedisClusterServers", "RedisSentinelServers"]
+__all__ = ["CLUSTER_SLOTS", "RedisClusterServers", "RedisSentinelServers", "cluster_node_port"]
 
 CLUSTER_SLOTS = 16384
+# A Cluster node also listens on its port + 10000 (the cluster bus).
+_BUS_OFFSET = 10000
+_PORT_TRIES = 200
 # How often, and how many times, the cluster's or the Sentinel's state is polled (10 s).
 _POLL = 0.02
 _POLLS = 500
@@ -25,6 +29,28 @@ _POLLS = 500
 
 def _command(client: redis.Redis, *args: object) -> Any:
     return client.execute_command(*args)  # type: ignore[no-untyped-call]
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def cluster_node_port() -> int:
+    """Return a free port whose cluster bus port (10000 higher) is free too.
+
+    Raises:
+        RuntimeError: None found in a bounded number of tries.
+    """
+    for _ in range(_PORT_TRIES):
+        port = free_port()
+        if port + _BUS_OFFSET < 65536 and _bindable(port + _BUS_OFFSET):
+            return port
+    raise RuntimeError("found no free port pair for a Cluster node")
 
 
 def _wait_for(condition: object, what: str) -> None:
@@ -78,7 +104,10 @@ class RedisClusterServers(_Servers):
 
     def __init__(self, nodes: int = 3, *, executable: str | None = None) -> None:
         options = ["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"]
-        self.servers = [RedisServer(executable=executable, options=options) for _ in range(nodes)]
+        self.servers = [
+            RedisServer(cluster_node_port(), executable=executable, options=options)
+            for _ in range(nodes)
+        ]
 
     @property
     def url(self) -> str:
