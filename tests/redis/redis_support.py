@@ -108,3 +108,12 @@ def utilisation(entries: Sequence[JournalEntry], requests: int, per: float) -> f
     times = sorted(entry.time for entry in entries)
     shortest_span = (len(times) - 1) // requests * per
     return shortest_span / (times[-1] - times[0])
+
+
+# The ACL the README documents for the backend's user (default prefix), as written there.
+DOCUMENTED_ACL = (
+    "on >app-password resetkeys ~aura_async:* resetchannels -@all "
+    "+@read +@write +@scripting +@connection +time -@dangerous +info"
+)
+# What a Redis Cluster client needs besides: the topology (COMMAND is in @connection).
+DOCUMENTED_CLUSTER_ACL = "+cluster|slots"

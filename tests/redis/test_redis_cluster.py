@@ -25,7 +25,7 @@ from aura_async.redis._scripts import credential_keys
 from aura_async.redis._topology import RedisClusterServers
 from aura_async.testing import AuraEmulator, ServerRateLimit
 from tests.redis.redis_dump import dump_servers
-from tests.redis.redis_support import run_workers
+from tests.redis.redis_support import DOCUMENTED_ACL, DOCUMENTED_CLUSTER_ACL, run_workers
 
 # make soak (AURA_REDIS_CALLS_EACH=250): the scale, 125 per 3 s, 1,000 calls.
 SOAK_CALLS = os.environ.get("AURA_REDIS_CALLS_EACH")
@@ -182,3 +182,30 @@ async def test_a_dead_node_ends_calls_in_a_typed_error_in_time() -> None:
                 with pytest.raises(RedisBackendError, match=r"\(Cluster\) failed"):
                     await asyncio.wait_for(call(), 10.0)
                 assert loop.time() - started < bound
+
+
+async def test_the_documented_acl_works_on_a_cluster(
+    cluster: RedisClusterServers, cluster_url: str
+) -> None:
+    rules = f"{DOCUMENTED_ACL} {DOCUMENTED_CLUSTER_ACL}".split()
+    admins = [redis.asyncio.Redis(port=server.port) for server in cluster.servers]
+    try:
+        for admin in admins:
+            await admin.execute_command("ACL", "SETUSER", "app", "reset", *rules)
+        url = cluster_url.replace("redis+cluster://", "redis+cluster://app:app-password@")
+        async with RedisBackend.from_url(url) as backend:
+            limiter = backend.limiter(RateLimit(3, per=1.0), origin="https://x.test", client_id="c")
+            (await limiter.acquire()).release()
+            provider = backend.token_provider(
+                origin="https://x.test", client_id="c", client_secret="s"
+            )
+            assert (await provider.token(_fetch)).value == "token-value"
+            await backend.ping()
+    finally:
+        for admin in admins:
+            await admin.acl_deluser("app")
+            await admin.aclose()
+
+
+async def _fetch() -> TokenGrant:
+    return TokenGrant(value="token-value", lifetime=3600.0)

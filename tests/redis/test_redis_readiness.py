@@ -17,13 +17,9 @@ from aura_async import RateLimit
 from aura_async._auth import TokenGrant
 from aura_async.redis import RedisBackend, RedisBackendError, RedisSetupError
 from aura_async.redis._inspect import server_problem
+from tests.redis.redis_support import DOCUMENTED_ACL
 
-# The README's ACL for the backend's user, with the default prefix.
-ACL_RULES = (
-    "on >app-password resetkeys ~aura_async:* resetchannels -@all "
-    "+@read +@write +@scripting +@connection +time -@dangerous +info"
-)
-DOCUMENTED_ACL = ACL_RULES.split()
+DOCUMENTED_RULES = DOCUMENTED_ACL.split()
 ORIGIN = "https://api.neo4j.io"
 
 
@@ -53,7 +49,7 @@ async def _set_user(admin: redis.asyncio.Redis, rules: list[str]) -> None:
 async def test_the_documented_acl_is_enough_for_everything(
     admin: redis.asyncio.Redis, redis_url: str
 ) -> None:
-    await _set_user(admin, DOCUMENTED_ACL)
+    await _set_user(admin, DOCUMENTED_RULES)
     async with RedisBackend.from_url(_app_url(redis_url)) as backend:
         await backend.ping()
         limiter = backend.limiter(RateLimit(3, per=1.0), origin=ORIGIN, client_id="c")
@@ -78,7 +74,7 @@ async def test_the_documented_acl_is_enough_for_everything(
 async def test_an_acl_that_denies_what_the_backend_needs_fails_the_readiness_check(
     admin: redis.asyncio.Redis, redis_url: str, replace: str, by: str, refusal: str
 ) -> None:
-    await _set_user(admin, [by if rule == replace else rule for rule in DOCUMENTED_ACL])
+    await _set_user(admin, [by if rule == replace else rule for rule in DOCUMENTED_RULES])
     async with RedisBackend.from_url(_app_url(redis_url)) as backend:
         with pytest.raises(RedisSetupError, match=f"refused: .*{refusal}"):
             await backend.ping()
