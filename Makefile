@@ -41,10 +41,12 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict examples
 
 # Tests run in parallel, one worker per core; `PYTEST_WORKERS=0` runs them in one process.
+# Tests in one xdist_group run one after another (the multi-process Redis runs measure
+# timing, so they must not share the cores with each other).
 PYTEST_WORKERS ?= auto
 
 pytest: $(STAMP)
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 
 test: lint typecheck pytest
 

@@ -20,6 +20,12 @@ from tests.redis.redis_support import run_workers, utilisation
 REQUESTS = 125
 PER = 3.0
 WORKERS = 4
+# Worker processes measure timing: never beside another multi-process run (make test).
+pytestmark = pytest.mark.xdist_group("redis-processes")
+# Alone (make soak) the run reaches 0.95 and more; beside the rest of a parallel
+# `make test` on a loaded 2-core machine, a window edge can come 0.5 s late (0.90
+# measured). A limiter that lost a window would be at 0.67 here.
+MIN_UTILISATION = 0.95 if os.environ.get("AURA_REDIS_CALLS_EACH") else 0.85
 CALLS_EACH = int(os.environ.get("AURA_REDIS_CALLS_EACH", "70"))
 
 
@@ -51,14 +57,17 @@ async def test_four_processes_share_one_allowance_and_one_token(
         offsets, outcomes = await run_workers(workers, emu.client_secret)
 
     assert [outcome["ok"] for outcome in outcomes] == [CALLS_EACH] * WORKERS
-    # The shifted workers really ran 30 s ahead (time-machine is active there).
-    assert [round(offset) for offset in offsets] == [0, round(shift), 0, round(shift)]
+    # The shifted workers really ran 30 s ahead (time-machine is active there). Each
+    # offset is read after the worker printed it, up to a few seconds later when the
+    # workers start at different speeds on a loaded machine: nearer 30 than 0 is proof.
+    expected = [0.0, shift, 0.0, shift]
+    assert all(abs(offset - e) < 10 for offset, e in zip(offsets, expected, strict=True))
     journal = emu.journal
     assert journal.count(path="/v1/tenants", status=200) == WORKERS * CALLS_EACH
     assert journal.rate_limited_count() == 0
     assert journal.max_in_window(PER, include_rejected=True) <= REQUESTS
     assert journal.token_requests() == 1
-    assert utilisation(journal.entries, REQUESTS, PER) >= 0.95
+    assert utilisation(journal.entries, REQUESTS, PER) >= MIN_UTILISATION
 
 
 @pytest.mark.slow
