@@ -14,8 +14,9 @@ import tempfile
 import time
 from collections.abc import Sequence
 from types import TracebackType
+from typing import Self
 
-__all__ = ["RedisServer", "find_redis_server", "free_port"]
+__all__ = ["RedisServer", "Started", "find_redis_server", "free_port"]
 
 # Readiness is polled this often, this many times (5 s in all).
 _READY_POLL = 0.02
@@ -49,7 +50,35 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class RedisServer:
+class Started:
+    """A context manager that starts on entering (closing again if that fails) and closes."""
+
+    def start(self) -> None:
+        """Start (subclasses say what)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop and clean up (subclasses say what)."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class RedisServer(Started):
     """A ``redis-server`` subprocess without persistence, on 127.0.0.1.
 
     Args:
@@ -130,18 +159,6 @@ class RedisServer:
         """Stop the server and remove its working directory."""
         self.stop()
         self._dir.cleanup()
-
-    def __enter__(self) -> RedisServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _answers_ping(self) -> bool:
         command = b"PING\r\n"

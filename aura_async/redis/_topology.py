@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import socket
 import time
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import redis
 
-from aura_async.redis._server import RedisServer, free_port
+from aura_async.redis._server import RedisServer, Started, free_port
 
 __all__ = ["CLUSTER_SLOTS", "RedisClusterServers", "RedisSentinelServers", "cluster_node_port"]
 
@@ -63,7 +62,7 @@ def _wait_for(condition: object, what: str) -> None:
     raise RuntimeError(f"{what} within {_POLL * _POLLS:g}s")
 
 
-class _Servers:
+class _Servers(Started):
     """Servers started together and stopped together."""
 
     servers: list[RedisServer]
@@ -72,26 +71,6 @@ class _Servers:
         """Stop every server and remove their directories."""
         for server in self.servers:
             server.close()
-
-    def __enter__(self) -> Self:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def start(self) -> None:
-        """Start the servers and wait until they work together."""
-        raise NotImplementedError
 
 
 class RedisClusterServers(_Servers):
