@@ -133,25 +133,39 @@ def _converged(client: redis.Redis, nodes: int) -> bool:
 
 
 class RedisSentinelServers(_Servers):
-    """One Redis master watched by one Sentinel, on 127.0.0.1.
+    """One Redis master (and optionally a replica) watched by one Sentinel, on 127.0.0.1.
 
     Args:
         service: The name the Sentinel knows the master by.
-        password: The master's password (``requirepass``), also given to the Sentinel.
+        password: The servers' password (``requirepass`` and ``masterauth``), also
+            given to the Sentinel.
+        replica: Also start a replica of the master, which :meth:`fail_over` promotes.
         executable: The binary (default: :func:`~aura_async.redis._server.find_redis_server`).
     """
 
     def __init__(
-        self, service: str = "aura", *, password: str | None = None, executable: str | None = None
+        self,
+        service: str = "aura",
+        *,
+        password: str | None = None,
+        replica: bool = False,
+        executable: str | None = None,
     ) -> None:
         self.service = service
-        self.master = RedisServer(password=password, executable=executable)
+        auth = ["--masterauth", password] if password else []
+        self.master = RedisServer(password=password, executable=executable, options=auth)
+        replica_of = ["--replicaof", "127.0.0.1", str(self.master.port), *auth]
+        self.replicas = (
+            [RedisServer(password=password, executable=executable, options=replica_of)]
+            if replica
+            else []
+        )
         config = f"sentinel monitor {service} 127.0.0.1 {self.master.port} 1\n"
         config += f"sentinel down-after-milliseconds {service} 1000\n"
         if password:
             config += f"sentinel auth-pass {service} {password}\n"
         self.sentinel = RedisServer(executable=executable, config=config, options=["--sentinel"])
-        self.servers = [self.master, self.sentinel]
+        self.servers = [self.master, *self.replicas, self.sentinel]
         self._password = password
 
     @property
@@ -161,18 +175,58 @@ class RedisSentinelServers(_Servers):
         return f"redis+sentinel://{auth}127.0.0.1:{self.sentinel.port}/{self.service}/0"
 
     def start(self) -> None:
-        """Start the master, then the Sentinel, and wait until it knows the master.
+        """Start the master, its replica, then the Sentinel; wait until it knows them.
 
         Raises:
-            RuntimeError: A server did not start, or the Sentinel did not find the master.
+            RuntimeError: A server did not start, or the Sentinel did not find them in 10 s.
         """
         self.master.start()
+        for replica in self.replicas:
+            replica.start()
+            with self._client(replica.port) as client:
+                _wait_for(lambda: _replicating(client), "no replication")
         self.sentinel.start()
-        client = redis.Redis(port=self.sentinel.port, decode_responses=True)
-        try:
-            _wait_for(lambda: bool(self._master_known(client)), "no master")
-        finally:
-            client.close()
+        with self._client(self.sentinel.port) as client:
+            _wait_for(lambda: self._master_port(client) is not None, "no master")
+            _wait_for(lambda: self._replicas_known(client), "no replica known to the Sentinel")
 
-    def _master_known(self, client: redis.Redis) -> bool:
-        return bool(_command(client, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.service))
+    def fail_over(self) -> int:
+        """Have the Sentinel promote the replica; wait until it names it; return its port.
+
+        Raises:
+            RuntimeError: The Sentinel did not name a new master within 10 s.
+        """
+        old = self.master.port
+        with self._client(self.sentinel.port) as client:
+            _wait_for(lambda: self._failover_started(client), "no failover started")
+            _wait_for(lambda: self._master_port(client) not in (None, old), "no failover")
+            port = self._master_port(client)
+        assert port is not None
+        return port
+
+    def _client(self, port: int) -> redis.Redis:
+        password = None if port == self.sentinel.port else self._password
+        return redis.Redis(port=port, password=password, decode_responses=True)
+
+    def _master_port(self, client: redis.Redis) -> int | None:
+        address = _command(client, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.service)
+        return int(address[1]) if address else None
+
+    def _failover_started(self, client: redis.Redis) -> bool:
+        """Ask for a failover; False while the Sentinel finds no replica good enough yet."""
+        try:
+            _command(client, "SENTINEL", "FAILOVER", self.service)
+        except redis.ResponseError as exc:
+            if "NOGOODSLAVE" not in str(exc):
+                raise
+            return False
+        return True
+
+    def _replicas_known(self, client: redis.Redis) -> bool:
+        known = _command(client, "SENTINEL", "REPLICAS", self.service)
+        return len(known) >= len(self.replicas)
+
+
+def _replicating(client: redis.Redis) -> bool:
+    info = client.info("replication")
+    return bool(info.get("master_link_status") == "up")

@@ -1,7 +1,9 @@
 """The Redis backend on a Sentinel-managed master: one master, one Sentinel process.
 
 The backend finds the master through the Sentinel (``redis+sentinel://``), names
-the Sentinel service in its errors, and serves a client end to end.
+the Sentinel service in its errors, serves a client end to end, and follows a
+failover to a replica (the limiter's scripts write, so calls that succeed after
+it ran on the new master).
 """
 
 from __future__ import annotations
@@ -84,3 +86,31 @@ async def test_a_sentinel_given_as_a_data_server_fails_with_a_setup_error(
     with pytest.raises(RedisSetupError, match=r"is a Sentinel, not a data server.*sentinel://"):
         async with RedisBackend.from_url(f"redis://127.0.0.1:{sentinel.sentinel.port}/0"):
             pass
+
+
+async def test_after_a_sentinel_failover_clients_follow_the_new_master_and_keep_the_token() -> None:
+    rate = RateLimit(LIMIT, per=PER)
+    with RedisSentinelServers("aura", password=PASSWORD, replica=True) as servers:
+        async with (
+            AuraEmulator(rate_limit=None) as emu,
+            RedisBackend.from_url(servers.url, timeout=0.5) as backend,
+            make_client(emu, rate_limit=rate, backend=backend) as client,
+        ):
+            await client.tenants.list()
+            new_master = await asyncio.to_thread(servers.fail_over)
+            assert new_master == servers.replicas[0].port
+            # Calls go on: at worst one fails (typed, within the timeout) while the
+            # old master's connection breaks; then the client is on the new master.
+            outcomes = []
+            for _ in range(20):
+                try:
+                    await asyncio.wait_for(client.tenants.list(), 5.0)
+                    outcomes.append("ok")
+                except RedisBackendError:
+                    outcomes.append("redis")
+            await backend.ping()
+        dumped = await dump_server(new_master, PASSWORD)
+    assert outcomes.count("ok") >= 18
+    assert outcomes[-10:] == ["ok"] * 10
+    assert emu.journal.token_requests() == 1  # the token was replicated, sealed
+    assert any(key.endswith(":token") for key in dumped)
