@@ -8,6 +8,14 @@ It provides the ``aura_emulator`` fixture: a started
                              aura_emulator.client_secret)
         ...
 
+and ``aura_evolving_emulator``: the same in evolution mode (``AuraEmulator(evolve=seed)``:
+answers as a later API may send them), once per seed of the ``aura_evolve_seeds`` ini
+option (default ``1 2 3``), so that a test proves the code under test copes with the
+API's evolution::
+
+    async def test_lists_instances_of_a_later_api(aura_evolving_emulator):
+        ...
+
 pytest imports this module in every run of every project that has ``aura-async``
 installed. It sits outside the ``aura_async`` package (as Hypothesis does with its
 plugin) because importing any submodule runs ``aura_async/__init__.py``, which loads
@@ -39,6 +47,32 @@ async def _started_emulator() -> AsyncIterator[AuraEmulator]:
         yield emulator
 
 
+async def _evolving_emulator(aura_evolve_seed: int) -> AsyncIterator[AuraEmulator]:
+    """Yield a started emulator in evolution mode with this seed; close it afterwards."""
+    from aura_async.testing import AuraEmulator
+
+    async with AuraEmulator(evolve=aura_evolve_seed) as emulator:
+        yield emulator
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add the ``aura_evolve_seeds`` ini option."""
+    parser.addini(
+        "aura_evolve_seeds",
+        "seeds of the aura_evolving_emulator fixture: a test using it runs once per seed",
+        type="args",
+        default=["1", "2", "3"],
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test that uses ``aura_evolving_emulator`` once per evolution seed."""
+    if "aura_evolve_seed" in metafunc.fixturenames:
+        seeds = [int(seed) for seed in metafunc.config.getini("aura_evolve_seeds")]
+        ids = [f"evolve-{seed}" for seed in seeds]
+        metafunc.parametrize("aura_evolve_seed", seeds, ids=ids)
+
+
 def _pytest_asyncio_missing() -> NoReturn:
     """Fail the test: the fixture is async and needs pytest-asyncio."""
     pytest.fail("the aura_emulator fixture needs pytest-asyncio (pip install pytest-asyncio)")
@@ -46,5 +80,11 @@ def _pytest_asyncio_missing() -> NoReturn:
 
 if pytest_asyncio is not None:
     aura_emulator = pytest_asyncio.fixture(_started_emulator, name="aura_emulator")
+    aura_evolving_emulator = pytest_asyncio.fixture(
+        _evolving_emulator, name="aura_evolving_emulator"
+    )
 else:  # pragma: no cover - exercised only without pytest-asyncio
     aura_emulator_unavailable = pytest.fixture(_pytest_asyncio_missing, name="aura_emulator")
+    aura_evolving_emulator_unavailable = pytest.fixture(
+        _pytest_asyncio_missing, name="aura_evolving_emulator"
+    )

@@ -46,6 +46,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--expired-token-status", type=int, choices=(401, 403), default=401)
     parser.add_argument("--client-id", help="fixed client id (default: random)")
     parser.add_argument("--client-secret", help="fixed client secret (default: random)")
+    parser.add_argument(
+        "--evolve",
+        type=int,
+        metavar="SEED",
+        help="evolution mode: answer as a later API may (unknown fields, new catalogue "
+        "values, fields dropped or nulled, other timestamp forms), seeded with SEED",
+    )
     return parser.parse_args(argv)
 
 
@@ -104,12 +111,15 @@ async def serve(args: argparse.Namespace) -> None:
         instance_limit=args.instance_limit,
         expired_token_status=args.expired_token_status,
         journal_max_entries=_JOURNAL_MAX_ENTRIES,
+        evolve=args.evolve,
     )
     async with emulator:
         print(f"url: {emulator.url}")
         print(f"client_id: {emulator.client_id}")
         print(f"client_secret: {emulator.client_secret}")
         print(f"tenant_id: {emulator.tenant_id}")
+        if args.evolve is not None:
+            print(f"evolve: {args.evolve}")
         print("Serving the Aura API emulator; stop with Ctrl+C.", flush=True)
         await _wait_for_stop_signal()
 

@@ -26,6 +26,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from aura_async.testing._auth import TokenAuthority, auth_middleware, token_endpoint
+from aura_async.testing._evolve import Evolution, evolve_middleware
 from aura_async.testing._faults import FaultScript, drop_connection, fault_middleware
 from aura_async.testing._http import ApiError
 from aura_async.testing._journal import TOKEN_PATH, Journal, JournalEntry
@@ -69,6 +70,7 @@ def build_app(
     clock: Callable[[], float] = time.monotonic,
     routes: bool = True,
     setup: Callable[[web.Application], None] | None = None,
+    evolution: Evolution | None = None,
 ) -> web.Application:
     """Create the emulator's application.
 
@@ -82,6 +84,8 @@ def build_app(
         routes: Register the API's operations (``False``: only the token endpoint,
             for testing the middlewares alone).
         setup: Called with the app after the routes are added, to add more.
+        evolution: Perturb every success answer as a later API may send it (see
+            :mod:`aura_async.testing._evolve`); ``None``: answer as the spec says.
 
     Returns:
         The application; its parts are reachable through ``STATE_KEY``,
@@ -91,7 +95,10 @@ def build_app(
     journal = journal if journal is not None else Journal()
     faults = faults if faults is not None else FaultScript()
     limiter = RateLimiterRegistry(rate_limit, clock) if rate_limit is not None else None
-    app = web.Application(middlewares=_middlewares(clock, journal, authority, limiter, faults))
+    middlewares = _middlewares(clock, journal, authority, limiter, faults)
+    if evolution is not None:
+        middlewares.append(evolve_middleware(evolution))
+    app = web.Application(middlewares=middlewares)
     app[AUTHORITY_KEY] = authority
     app[JOURNAL_KEY] = journal
     app[FAULTS_KEY] = faults

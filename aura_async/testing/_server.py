@@ -10,6 +10,7 @@ from aiohttp import web
 
 from aura_async.testing._app import DEFAULT_RATE_LIMIT, build_app
 from aura_async.testing._auth import TokenAuthority
+from aura_async.testing._evolve import Evolution
 from aura_async.testing._faults import Fault, FaultScript
 from aura_async.testing._journal import Journal
 from aura_async.testing._ratelimit import ServerRateLimit
@@ -43,6 +44,11 @@ class AuraEmulator:
         journal_max_entries: Keep only this many journal entries (``None``: all).
         api_expires: Announce that this API version is deprecated: every answer
             carries ``X-Tyk-Api-Expires`` with this date, as the real gateway does.
+        evolve: Evolution mode, with this seed: answer as a later API may, with unknown
+            fields, new catalogue values, non-identity fields dropped, nulled or of
+            another type, timestamps in other forms and list items without an id (the
+            state, identities, statuses and one-time passwords are untouched).
+            ``None``: answer as the spec says.
 
     Raises:
         ValueError: On invalid settings.
@@ -63,6 +69,7 @@ class AuraEmulator:
         clock: Callable[[], float] = time.monotonic,
         journal_max_entries: int | None = None,
         api_expires: str | None = None,
+        evolve: int | None = None,
     ) -> None:
         self._host, self._port = host, port
         self.authority = TokenAuthority(
@@ -85,6 +92,8 @@ class AuraEmulator:
         )
         self.tenant_id: str | None = self.state.seed_demo() if seed else None
         """The demo project's id (``None`` if not ``seed``)."""
+        self.evolve = evolve
+        """The evolution mode's seed (``None``: answers as the spec says)."""
         self.app = build_app(
             self.state,
             authority=self.authority,
@@ -92,6 +101,7 @@ class AuraEmulator:
             journal=self.journal,
             faults=self.faults,
             clock=clock,
+            evolution=None if evolve is None else Evolution(evolve),
         )
         if api_expires is not None:
             self.app.on_response_prepare.append(_expiry_announcer(api_expires))

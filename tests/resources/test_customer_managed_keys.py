@@ -17,6 +17,7 @@ from aura_async import (
 from aura_async.models import CustomerManagedKey, CustomerManagedKeyStatus, InstanceType
 from aura_async.testing import AuraEmulator, Fault
 from tests.conftest import make_client
+from tests.resources.conftest import read_back
 
 POLL = 0.005
 KEY = {
@@ -35,14 +36,15 @@ async def _create(client: AuraClient, emu: AuraEmulator, name: str = "key-1") ->
 async def test_create_wait_get_list_and_delete(emu: AuraEmulator, client: AuraClient) -> None:
     created = await _create(client, emu)
     assert created.status == CustomerManagedKeyStatus.PENDING
-    assert created.instance_type == InstanceType.ENTERPRISE_DB
+    read_back(emu, created.instance_type, InstanceType.ENTERPRISE_DB)
     ready = await client.customer_managed_keys.wait_until_ready(
         created.id, timeout=10, interval=POLL
     )
     assert ready.status == CustomerManagedKeyStatus.READY
-    assert (await client.customer_managed_keys.get(created.id)).key_id == KEY["key_id"]
+    read_back(emu, (await client.customer_managed_keys.get(created.id)).key_id, KEY["key_id"])
     listed = await client.customer_managed_keys.list(tenant_id=emu.tenant_id)
-    assert [(row.id, row.name) for row in listed] == [(created.id, "key-1")]
+    assert [row.id for row in listed] == [created.id]
+    read_back(emu, listed[0].name, "key-1")
     assert [row.id for row in await client.customer_managed_keys.list()] == [created.id]
     await client.customer_managed_keys.delete(created.id)
     assert emu.journal.count("DELETE", f"/v1/customer-managed-keys/{created.id}", 204) == 1

@@ -16,6 +16,7 @@ from aura_async import (
 from aura_async.models import InstanceStatus
 from aura_async.testing import AuraEmulator, Fault
 from tests.conftest import create_instance, make_client
+from tests.resources.conftest import read_back
 
 POLL = 0.005
 
@@ -25,7 +26,7 @@ async def test_create_returns_the_one_time_password_and_becomes_running(
 ) -> None:
     created = await create_instance(client, emu)
     assert created.password
-    assert created.name == "app"
+    read_back(emu, created.name, "app")
     running = await client.instances.wait_for_status(
         created.id, "running", timeout=10, interval=POLL
     )
@@ -43,7 +44,8 @@ async def test_pause_resume_update_and_delete(emu: AuraEmulator, client: AuraCli
     await client.instances.resume(created.id)
     await client.instances.wait_for_status(created.id, "running", timeout=10, interval=POLL)
     renamed = await client.instances.update(created.id, name="renamed")
-    assert renamed.name == "renamed"
+    read_back(emu, renamed.name, "renamed")
+    assert emu.state.instances[created.id].name == "renamed"
     deleted = await client.instances.delete(created.id)
     assert deleted is not None
     emu.settle()

@@ -30,6 +30,26 @@ async def test_fixture_yields_a_started_default_emulator(
         assert response.status == 200
 
 
+async def test_the_evolving_fixture_runs_once_per_seed_and_evolves_answers(
+    aura_evolving_emulator: AuraEmulator, http_session: aiohttp.ClientSession
+) -> None:
+    assert aura_evolving_emulator.evolve in (1, 2, 3)
+    auth = aiohttp.encode_basic_auth(
+        aura_evolving_emulator.client_id, aura_evolving_emulator.client_secret
+    )
+    async with http_session.post(
+        f"{aura_evolving_emulator.url}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": auth},
+    ) as response:
+        token = (await response.json())["access_token"]
+    tenant = f"{aura_evolving_emulator.url}/v1/tenants/{aura_evolving_emulator.tenant_id}"
+    async with http_session.get(tenant, headers={"Authorization": f"Bearer {token}"}) as answer:
+        data = (await answer.json())["data"]
+    assert data["id"] == aura_evolving_emulator.tenant_id
+    assert set(data) - {"id", "name", "instance_configurations"}  # a field no client knows
+
+
 def test_loading_the_plugin_imports_neither_aiohttp_nor_the_package() -> None:
     # Load it as pytest does, through the entry point, in a fresh interpreter.
     probe = (
