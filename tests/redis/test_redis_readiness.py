@@ -8,6 +8,7 @@ of the credential), so what would fail the backend fails it, with a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -125,3 +126,45 @@ async def test_a_server_that_is_down_is_a_backend_error_not_a_setup_error(
         with pytest.raises(RedisBackendError) as caught:
             await backend.ping()
     assert type(caught.value) is RedisBackendError
+
+
+async def _read_command(reader: asyncio.StreamReader) -> list[bytes]:
+    """Read one RESP array of bulk strings (what redis-py sends)."""
+    header = await reader.readline()
+    if not header.startswith(b"*"):
+        return []
+    parts = []
+    for _ in range(int(header[1:])):
+        length = int((await reader.readline())[1:])
+        parts.append((await reader.readexactly(length + 2))[:-2])
+    return parts
+
+
+def _old_server_answer(command: list[bytes]) -> bytes:
+    """Answer as a Redis 5.0 would: no HELLO, INFO with its version."""
+    name = command[0].upper() if command else b""
+    if name == b"INFO":
+        info = b"# Server\r\nredis_version:5.0.14\r\nredis_mode:standalone\r\n"
+        return b"$%d\r\n%s\r\n" % (len(info), info)
+    return b"-ERR unknown command '%s'\r\n" % name.lower()
+
+
+async def test_an_old_server_fails_at_connect_with_a_setup_error() -> None:
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for _ in range(20):  # bounded: a handful of commands per connection
+            command = await _read_command(reader)
+            if not command:
+                break
+            writer.write(_old_server_answer(command))
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        with pytest.raises(RedisSetupError, match=r"runs Redis 5\.0\.14; .* needs Redis 6\.0"):
+            async with RedisBackend.from_url(f"redis://127.0.0.1:{port}/0"):
+                pass
+    finally:
+        server.close()
+        await server.wait_closed()
