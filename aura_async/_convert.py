@@ -30,18 +30,37 @@ from __future__ import annotations
 
 import enum
 import logging
-import re
-import types
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from typing import Any, TypeGuard, TypeVar, Union, cast, get_args, get_origin
+from datetime import datetime
+from typing import Any, TypeVar, Union, cast, get_args
 
 import attrs
 import cattrs
-from cattrs.cols import homogenous_tuple_structure_factory, is_sequence
+from cattrs.cols import is_sequence
 from cattrs.errors import AttributeValidationNote, ClassValidationError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
+from aura_async._convert_json import (
+    NONE_TYPE,
+    STRUCTURE_ERRORS,
+    Hook,
+    describe,
+    enum_of,
+    enum_or_str_hook,
+    is_homogeneous_tuple,
+    is_primitive_union,
+    json_type,
+    mismatch,
+    primitive_union_hook,
+    structure_bool,
+    structure_datetime,
+    structure_enum,
+    structure_int,
+    structure_str,
+    tuple_hook,
+    union_args,
+    unstructure_enum,
+)
 from aura_async._errors import ResponseValidationError
 from aura_async.models._wire import IDENTITY, WireModel, keep_wire
 
@@ -49,174 +68,9 @@ logger = logging.getLogger("aura_async")
 
 T = TypeVar("T")
 
-_NONE_TYPE = type(None)
-_PRIMITIVES = (str, int, float, bool)
 _MAX_PROBLEMS = 5  # a list of a thousand bad rows must not make a megabyte message
-_JSON_TYPE_NAMES = {
-    _NONE_TYPE: "null",
-    bool: "boolean",
-    int: "number",
-    float: "number",
-    str: "string",
-    list: "array",
-    dict: "object",
-}
 
-_STRUCTURE_ERRORS = (cattrs.BaseValidationError, ValueError, TypeError, KeyError, AttributeError)
-
-Hook = Callable[[Any, Any], Any]
 UnstructureHook = Callable[[Any], Any]
-
-
-class _BadValueError(ValueError):
-    """A JSON value that does not fit its field; the message names types, never the value."""
-
-
-def _json_type(value: object) -> str:
-    return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
-
-
-def _mismatch(expected: str, value: object) -> _BadValueError:
-    return _BadValueError(f"expected {expected}, got {_json_type(value)}")
-
-
-def _union_args(type_: object) -> tuple[Any, ...]:
-    if get_origin(type_) in (Union, types.UnionType):
-        return get_args(type_)
-    return ()
-
-
-def _structure_str(value: object, _: object) -> str:
-    if isinstance(value, str):
-        return value
-    raise _mismatch("a string", value)
-
-
-def _structure_bool(value: object, _: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise _mismatch("a boolean", value)
-
-
-def _structure_int(value: object, _: object) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)  # JSON has one number type: 2.0 is a fine count
-    raise _mismatch("an integer", value)
-
-
-# Go's time.Time.String(): "2023-01-20 13:44:42.5 +0000 UTC m=+0.000000001"
-_GO_TIME = re.compile(
-    r"(?P<date>\d{4}-\d{2}-\d{2}) (?P<time>\d{2}:\d{2}:\d{2}(?:\.\d+)?) "
-    r"(?P<offset>[+-]\d{4})(?: [A-Za-z0-9+-]+)?(?: m=[+-]\d+(?:\.\d+)?)?"
-)
-
-
-def parse_timestamp(text: str) -> datetime | None:
-    """Parse an ISO 8601 / RFC 3339 timestamp or Go's ``time.Time`` string form.
-
-    Args:
-        text: e.g. ``2023-01-20T13:44:42Z``, ``2023-01-20t13:44:42.5z`` or
-            ``2023-01-20 13:44:42 +0000 UTC``.
-
-    Returns:
-        An aware datetime (UTC when the text has no offset), or None when it does not parse.
-    """
-    go = _GO_TIME.fullmatch(text)
-    candidate = f"{go['date']}T{go['time']}{go['offset']}" if go else text.upper()
-    try:
-        parsed = datetime.fromisoformat(candidate)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def _structure_datetime(value: object, _: object) -> datetime:
-    if not isinstance(value, str):
-        raise _mismatch("an ISO 8601 timestamp string", value)
-    parsed = parse_timestamp(value)
-    if parsed is None:
-        raise _BadValueError("expected an ISO 8601 timestamp")
-    return parsed
-
-
-def _is_enum(type_: object) -> TypeGuard[type[enum.Enum]]:
-    return isinstance(type_, type) and issubclass(type_, enum.Enum)
-
-
-def _structure_enum(value: object, enum_cls: type[enum.Enum]) -> enum.Enum:
-    if isinstance(value, str):
-        try:
-            return enum_cls(value)
-        except ValueError:
-            pass
-    accepted = ", ".join(repr(member.value) for member in enum_cls)
-    raise _BadValueError(f"expected one of {accepted}")
-
-
-def _unstructure_enum(member: enum.Enum) -> Any:
-    return member.value
-
-
-def _enum_of(type_: object) -> type[enum.Enum] | None:
-    """The enum of an ``E | str`` or ``E | str | None`` union, else None."""
-    others = set(_union_args(type_)) - {_NONE_TYPE}
-    enums = [arg for arg in others if _is_enum(arg)]
-    if len(enums) == 1 and others == {enums[0], str}:
-        return enums[0]
-    return None
-
-
-def _enum_or_str_hook(type_: Any) -> Hook:
-    enum_cls = cast("type[enum.Enum]", _enum_of(type_))
-    nullable = _NONE_TYPE in _union_args(type_)
-
-    def structure(value: object, _: object) -> object:
-        if value is None and nullable:
-            return None
-        if not isinstance(value, str):
-            raise _mismatch("a string", value)
-        try:
-            return enum_cls(value)
-        except ValueError:
-            return value
-
-    return structure
-
-
-def _is_primitive_union(type_: object) -> bool:
-    others = set(_union_args(type_)) - {_NONE_TYPE}
-    return len(others) > 1 and all(arg in _PRIMITIVES for arg in others)
-
-
-def _primitive_union_hook(type_: Any) -> Hook:
-    accepted = _union_args(type_)
-    expected = " or ".join(_JSON_TYPE_NAMES[arg] for arg in accepted)
-
-    def structure(value: object, _: object) -> object:
-        if type(value) in accepted:  # exact: a boolean is no number here
-            return value
-        raise _mismatch(expected, value)
-
-    return structure
-
-
-def _is_homogeneous_tuple(type_: object) -> bool:
-    args = get_args(type_)
-    return get_origin(type_) is tuple and len(args) == 2 and args[1] is Ellipsis
-
-
-def _tuple_hook(type_: Any, conv: cattrs.Converter) -> Hook:
-    structure_items = homogenous_tuple_structure_factory(type_, conv)
-
-    def structure(value: object, _: object) -> tuple[Any, ...]:
-        if not isinstance(value, list | tuple):
-            raise _mismatch("an array", value)  # a string would otherwise split into chars
-        items: tuple[Any, ...] = structure_items(value, type_)
-        return items
-
-    return structure
 
 
 def _attrs_structure_hook(cls: Any, conv: cattrs.Converter) -> Hook:
@@ -224,7 +78,7 @@ def _attrs_structure_hook(cls: Any, conv: cattrs.Converter) -> Hook:
 
     def structure(value: object, _: object) -> object:
         if not isinstance(value, dict):
-            raise _mismatch("an object", value)
+            raise mismatch("an object", value)
         return structure_fields(value, cls)
 
     return structure
@@ -251,14 +105,14 @@ def _tolerate(model: str, field: str, what: str) -> None:
 
 
 def _without_none(type_: Any) -> Any:
-    args = [arg for arg in _union_args(type_) if arg is not _NONE_TYPE]
+    args = [arg for arg in union_args(type_) if arg is not NONE_TYPE]
     if not args:
         return type_
     return args[0] if len(args) == 1 else Union[tuple(args)]  # noqa: UP007
 
 
 def _is_wire_tuple(type_: object) -> bool:
-    return _is_homogeneous_tuple(type_) and _is_wire_model(get_args(type_)[0])
+    return is_homogeneous_tuple(type_) and _is_wire_model(get_args(type_)[0])
 
 
 def _wire_tuple_hook(type_: Any, conv: cattrs.Converter) -> Hook:
@@ -266,7 +120,7 @@ def _wire_tuple_hook(type_: Any, conv: cattrs.Converter) -> Hook:
 
     def structure(value: object, _: object) -> tuple[Any, ...]:
         if not isinstance(value, list):
-            raise _mismatch("an array", value)
+            raise mismatch("an array", value)
         return tuple(_readable_items(value, item_type, conv))
 
     return structure
@@ -277,8 +131,8 @@ def _readable_items(items: list[Any], item_type: Any, conv: cattrs.Converter) ->
     for item in items:
         try:
             kept.append(conv.structure(item, item_type))
-        except _STRUCTURE_ERRORS as exc:
-            _tolerate(item_type.__name__, "(an item of a list)", _describe(exc, item_type))
+        except STRUCTURE_ERRORS as exc:
+            _tolerate(item_type.__name__, "(an item of a list)", describe(exc, item_type))
     return kept
 
 
@@ -289,7 +143,7 @@ def _essential_reader(cls: Any, field: attrs.Attribute[Any], conv: cattrs.Conver
     def read(obj: Mapping[str, Any]) -> Any:
         try:
             return conv.structure(obj[field.name], cast("type[Any]", field.type))
-        except _STRUCTURE_ERRORS as exc:
+        except STRUCTURE_ERRORS as exc:
             note = f"Structuring class {cls.__qualname__} @ attribute {field.name}"
             exc.__notes__ = [AttributeValidationNote(note, field.name, field.type)]
             raise ClassValidationError(f"While structuring {cls.__name__}", [exc], cls) from None
@@ -308,8 +162,8 @@ def _lenient_reader(cls: Any, field: attrs.Attribute[Any], conv: cattrs.Converte
             return None
         try:
             return conv.structure(value, inner)
-        except _STRUCTURE_ERRORS as exc:
-            _tolerate(model, name, _describe(exc, inner))
+        except STRUCTURE_ERRORS as exc:
+            _tolerate(model, name, describe(exc, inner))
             return None
 
     return read
@@ -327,7 +181,7 @@ def _wire_model_hook(cls: Any, conv: cattrs.Converter) -> Hook:
 
     def structure(value: object, _: object) -> object:
         if not isinstance(value, dict):
-            raise _mismatch("an object", value)
+            raise mismatch("an object", value)
         known = {name: read(value) for name, read in readers.items()}
         model = cls(**known)
         keep_wire(model, {key: item for key, item in value.items() if key not in readers}, value)
@@ -345,17 +199,17 @@ def _sequence_unstructure_hook(_: Any, conv: cattrs.Converter) -> UnstructureHoo
 
 def _build_converter() -> cattrs.Converter:
     conv = cattrs.Converter()
-    conv.register_structure_hook(str, _structure_str)
-    conv.register_structure_hook(bool, _structure_bool)
-    conv.register_structure_hook(int, _structure_int)
-    conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_structure_hook(str, structure_str)
+    conv.register_structure_hook(bool, structure_bool)
+    conv.register_structure_hook(int, structure_int)
+    conv.register_structure_hook(datetime, structure_datetime)
     # registered on StrEnum too: for a StrEnum, the str hook would otherwise win (MRO)
     for enum_base in (enum.Enum, enum.StrEnum):
-        conv.register_structure_hook(enum_base, _structure_enum)
-        conv.register_unstructure_hook(enum_base, _unstructure_enum)
-    conv.register_structure_hook_factory(lambda t: _enum_of(t) is not None, _enum_or_str_hook)
-    conv.register_structure_hook_factory(_is_primitive_union, _primitive_union_hook)
-    conv.register_structure_hook_factory(_is_homogeneous_tuple, _tuple_hook)
+        conv.register_structure_hook(enum_base, structure_enum)
+        conv.register_unstructure_hook(enum_base, unstructure_enum)
+    conv.register_structure_hook_factory(lambda t: enum_of(t) is not None, enum_or_str_hook)
+    conv.register_structure_hook_factory(is_primitive_union, primitive_union_hook)
+    conv.register_structure_hook_factory(is_homogeneous_tuple, tuple_hook)
     conv.register_structure_hook_factory(attrs.has, _attrs_structure_hook)
     conv.register_structure_hook_factory(_is_wire_tuple, _wire_tuple_hook)
     conv.register_structure_hook_factory(_is_wire_model, _wire_model_hook)
@@ -369,17 +223,8 @@ converter: cattrs.Converter = _build_converter()
 """The converter that owns every wire rule (see the module docstring)."""
 
 
-def _describe(error: BaseException, type_: Any) -> str:
-    if isinstance(error, _BadValueError):
-        return str(error)
-    if isinstance(error, KeyError):
-        return "required field missing"
-    # other messages may quote the value, which may be a secret: name the type only
-    return f"invalid value, expected {getattr(type_, '__name__', type_)}"
-
-
 def _not_fitting(model: str, error: BaseException) -> ResponseValidationError:
-    problems = cattrs.transform_error(error, path="$.data", format_exception=_describe)
+    problems = cattrs.transform_error(error, path="$.data", format_exception=describe)
     shown = "; ".join(problems[:_MAX_PROBLEMS])
     if len(problems) > _MAX_PROBLEMS:
         shown += f"; and {len(problems) - _MAX_PROBLEMS} more"
@@ -391,14 +236,14 @@ def _unwrap(body: object, model: str) -> object:
         return body["data"]
     raise ResponseValidationError(
         f"response body does not fit {model}: expected an object with a 'data' key, "
-        f"got {_json_type(body)} @ $"
+        f"got {json_type(body)} @ $"
     )
 
 
 def _structure(data: object, type_: type[T], model: str) -> T:
     try:
         return converter.structure(data, type_)
-    except _STRUCTURE_ERRORS as exc:
+    except STRUCTURE_ERRORS as exc:
         raise _not_fitting(model, exc) from None
 
 
@@ -440,14 +285,14 @@ def structure_list(body: object, cls: type[T], *, request_id: str | None = None)
     items = _unwrap(body, model)
     if not isinstance(items, list):
         raise ResponseValidationError(
-            f"response body does not fit {model}: expected an array, got {_json_type(items)} "
+            f"response body does not fit {model}: expected an array, got {json_type(items)} "
             "@ $.data"
         )
     kept = []
     for index, item in enumerate(items):
         try:
             kept.append(converter.structure(item, cls))
-        except _STRUCTURE_ERRORS:
+        except STRUCTURE_ERRORS:
             logger.warning(
                 "Skipped item %d of %s: it does not read (request id %s)", index, model, request_id
             )

@@ -27,6 +27,7 @@ from aura_async._errors import (
     RateLimitError,
     ResponseValidationError,
     ServerError,
+    UnreadableResultError,
     WaitTimeoutError,
     error_from_response,
     is_token_expired_response,
@@ -54,6 +55,7 @@ def _json(document: object) -> bytes:
         (AuraConnectionError, (AuraError, ConnectionError)),
         (AuraTimeoutError, (AuraConnectionError, TimeoutError)),
         (OutcomeUnknownError, (AuraError,)),
+        (UnreadableResultError, (OutcomeUnknownError,)),
         (ResponseValidationError, (AuraError,)),
         (WaitTimeoutError, (AuraError, TimeoutError)),
         (OperationFailedError, (AuraError,)),
@@ -98,6 +100,9 @@ EXAMPLES: list[AuraError] = [
     AuraTimeoutError("Timed out after 120.0s", method="POST", url=URL),
     OutcomeUnknownError("create may have been applied", method="POST", url=URL, request_id="r-1"),
     ResponseValidationError("missing 'id'", method="GET", url=URL, request_id="r-2"),
+    UnreadableResultError(
+        "answer does not read", method="POST", url=URL, request_id="r-3", body={"data": [1]}
+    ),
     WaitTimeoutError("instance never became running", last=NOT_FOUND),
     OperationFailedError("loading failed", last={"status": "loading failed"}),
     AuraAPIError("Teapot", status=418, method="GET", url=URL),

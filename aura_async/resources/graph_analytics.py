@@ -144,7 +144,7 @@ class GraphAnalytics(Resource):
             region=region,
         )
         raw = await self._send("POST", _BASE, body=request, idempotent=True)
-        session = self._one_from(raw, GraphAnalyticsSession)
+        session = self._one_from(raw, GraphAnalyticsSession, idempotent=True)
         return GraphAnalyticsSessionCreateResult(session=session, created=raw.status == 202)
 
     async def delete(self, session_id: str) -> DeletedGraphAnalyticsSession | None:

@@ -3,6 +3,7 @@ would. None of them may fail a whole call; a create never loses its answer."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -209,7 +210,10 @@ async def test_catalogue_values_this_release_does_not_know_reach_the_server() ->
     assert bodies[5]["algorithm_categories"] == categories
 
 
-async def test_a_waiter_rides_out_odd_bodies_and_a_failing_poll() -> None:
+async def test_a_waiter_rides_out_odd_bodies_and_a_failing_poll(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="aura_async")
     path = f"/instances/{ID}"
     async with scripted_api() as (api, client):
         api.answer("GET", path, b"<html>proxy</html>")
@@ -222,6 +226,11 @@ async def test_a_waiter_rides_out_odd_bodies_and_a_failing_poll() -> None:
         running = await client.instances.wait_for_status(ID, "running", timeout=10, interval=POLL)
         assert running.status == InstanceStatus.RUNNING
         assert api.count("GET", path) == 9
+    polls = [r.getMessage() for r in caplog.records if "a poll failed" in r.getMessage()]
+    assert len(polls) == 4
+    assert "(ResponseValidationError)" in polls[0]
+    assert "(ServerError)" in polls[3]
+    assert "proxy" not in caplog.text  # the body is never logged
 
 
 async def test_a_waiter_ends_at_once_on_a_4xx_other_than_the_brief_404() -> None:
