@@ -1,8 +1,12 @@
 """The attrs models of the Aura API: responses, request bodies and enums.
 
 Every model is frozen and keyword-only; field names are the wire names. The client
-builds the responses from the API's JSON; request models check their fields when built
-and raise :class:`~aura_async.AuraValidationError` naming the field.
+builds the responses from the API's JSON and reads them tolerantly: only a resource's
+identity is sure to be set; any other field is None when the API left it out, nulled it
+or sent a shape this release cannot read, and ``obj.extra`` / ``obj.raw`` keep the unknown
+fields and the object as sent. Request models check their fields when built and raise
+:class:`~aura_async.AuraValidationError` naming the field; values from an open catalogue
+(the enums here list the known ones) take any non-empty string.
 """
 
 from aura_async.models._common import AlgorithmCategory, CloudProvider, InstanceType
