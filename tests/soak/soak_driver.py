@@ -10,7 +10,6 @@ the client under test is judged on its own requests only.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import random
 import time
@@ -21,7 +20,15 @@ from typing import Any
 
 from yarl import URL
 
-from aura_async import AuraClient, AuraError, Limiter, RateLimit, RetryPolicy, Timeout
+from aura_async import (
+    AuraClient,
+    AuraError,
+    Limiter,
+    RateLimit,
+    RateLimitError,
+    RetryPolicy,
+    Timeout,
+)
 from aura_async._ratelimit import LocalLimiter
 from aura_async.testing import AuraEmulator, Fault, JournalEntry, ServerRateLimit
 from tests.soak.soak_checks import Cooldown, LoopLag
@@ -47,6 +54,8 @@ class SoakConfig:
         storm_at: When the storm starts.
         storm_seconds: How long the storm hammers, at most.
         storm_requests: How many requests the storm sends, at most.
+        storm_rejections: The storm stops once the server has rejected this many of
+            its requests (the window is then full, whatever the machine's load).
         storm_workers: The storm's concurrent coroutines.
         expiry_at: When every token expires (after the storm has ended).
         long_429_at: When a scripted 429 with a long Retry-After is answered.
@@ -64,8 +73,10 @@ class SoakConfig:
     attempt_timeout: float = 1.0
     max_live: int = 25
     storm_at: float = 0.25
-    storm_seconds: float = 0.5
+    # A time bound only: on a loaded machine 0.5 s was too short to fill the window.
+    storm_seconds: float = 3.0
     storm_requests: int = 1_000
+    storm_rejections: int = 50
     storm_workers: int = 64
     expiry_at: float = 0.6
     long_429_at: tuple[float, ...] = (0.45, 0.85)
@@ -133,6 +144,7 @@ class Phases:
         self._config, self._emu = config, emu
         self._storm_client, self._storm_path = storm_client, storm_path
         self.storm_sent = 0
+        self.storm_rejected = 0
         self._storm: asyncio.Task[None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._events: dict[int, list[Callable[[], None]]] = defaultdict(list)
@@ -172,11 +184,23 @@ class Phases:
         stop_at = loop.time() + self._config.storm_seconds
         tenant_id = self._storm_path.rsplit("/", 1)[1]
 
+        def going() -> bool:
+            config = self._config
+            return (
+                self.storm_sent < config.storm_requests
+                and self.storm_rejected < config.storm_rejections
+                and loop.time() < stop_at
+            )
+
         async def hammer() -> None:
-            while self.storm_sent < self._config.storm_requests and loop.time() < stop_at:
+            while going():
                 self.storm_sent += 1
-                with contextlib.suppress(AuraError):
+                try:
                     await self._storm_client.tenants.get(tenant_id)
+                except RateLimitError:
+                    self.storm_rejected += 1
+                except AuraError:
+                    pass
 
         async with asyncio.TaskGroup() as group:
             for _ in range(self._config.storm_workers):
