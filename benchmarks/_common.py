@@ -17,8 +17,16 @@ from typing import Any
 
 import aiohttp
 
+from aura_async.testing._banner import parse_banner_line
+
 # The emulator's standalone server prints these ``key: value`` lines on start.
-_EMULATOR_KEYS = ("url", "client_id", "client_secret", "tenant_id")
+# The banner's names (``export NAME=...`` lines and the project comment) -> our fields.
+_EMULATOR_KEYS = {
+    "AURA_BASE_URL": "url",
+    "AURA_CLIENT_ID": "client_id",
+    "AURA_CLIENT_SECRET": "client_secret",
+    "tenant_id": "tenant_id",
+}
 # Lines to read at most while waiting for them (the banner is four lines long).
 _EMULATOR_BANNER_MAX_LINES = 20
 _EMULATOR_STOP_TIMEOUT = 10.0
@@ -140,9 +148,9 @@ def _read_banner(process: subprocess.Popen[str]) -> EmulatorProcess:
     assert process.stdout is not None
     found: dict[str, str] = {}
     for _ in range(_EMULATOR_BANNER_MAX_LINES):
-        key, _, value = process.stdout.readline().strip().partition(": ")
-        if key in _EMULATOR_KEYS:
-            found[key] = value
+        parsed = parse_banner_line(process.stdout.readline())
+        if parsed is not None and parsed[0] in _EMULATOR_KEYS:
+            found[_EMULATOR_KEYS[parsed[0]]] = parsed[1]
         if len(found) == len(_EMULATOR_KEYS):
             return EmulatorProcess(**found)
     raise RuntimeError("the emulator process did not print its URL and credential")

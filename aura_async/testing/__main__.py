@@ -1,8 +1,9 @@
 """Serve the emulator standalone: ``python -m aura_async.testing --port 8080``.
 
-It seeds one demo project, prints its URL, credentials and project id as
-``key: value`` lines (the real port when started with ``--port 0``), and serves
-until SIGINT or SIGTERM.
+It seeds one demo project, prints lines to paste into a shell (``export
+AURA_CLIENT_ID=...``, ``AURA_CLIENT_SECRET``, ``AURA_BASE_URL``, with the real port
+when started with ``--port 0``; then the project id as a comment), and serves until
+SIGINT or SIGTERM.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from aura_async.testing._banner import banner_lines
 from aura_async.testing._ratelimit import ALGORITHMS, RETRY_AFTER_STYLES, ServerRateLimit
 
 # A server left running for days must not keep every request in memory.
@@ -114,13 +116,9 @@ async def serve(args: argparse.Namespace) -> None:
         evolve=args.evolve,
     )
     async with emulator:
-        print(f"url: {emulator.url}")
-        print(f"client_id: {emulator.client_id}")
-        print(f"client_secret: {emulator.client_secret}")
-        print(f"tenant_id: {emulator.tenant_id}")
-        if args.evolve is not None:
-            print(f"evolve: {args.evolve}")
-        print("Serving the Aura API emulator; stop with Ctrl+C.", flush=True)
+        notes = [] if args.evolve is None else [f"evolve: {args.evolve}"]
+        lines = banner_lines(emulator.environ, emulator.tenant_id, notes=notes)
+        print("\n".join(lines), flush=True)
         await _wait_for_stop_signal()
 
 

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from aura_async.testing._app import DEFAULT_RATE_LIMIT, build_app
 from aura_async.testing._auth import TokenAuthority
+from aura_async.testing._banner import environ_of
 from aura_async.testing._evolve import Evolution
 from aura_async.testing._faults import Fault, FaultScript
 from aura_async.testing._journal import Journal
@@ -127,6 +128,18 @@ class AuraEmulator:
         if self._url is None:
             raise RuntimeError("the emulator is not started")
         return self._url
+
+    @property
+    def environ(self) -> dict[str, str]:
+        """The environment variables that point ``AuraClient.from_env()`` at this emulator.
+
+        ``AURA_CLIENT_ID``, ``AURA_CLIENT_SECRET`` and ``AURA_BASE_URL``, e.g. for a
+        subprocess's ``env`` or ``monkeypatch.setenv``. Holds the secret: do not log it.
+
+        Raises:
+            RuntimeError: If the emulator is not serving.
+        """
+        return environ_of(url=self.url, client_id=self.client_id, client_secret=self.client_secret)
 
     async def start(self) -> str:
         """Start serving; return :attr:`url`.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import socket
+import subprocess
 import sys
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 import aura_async.testing
 from aura_async.testing import AuraEmulator, Fault, ServerRateLimit
 from aura_async.testing.__main__ import parse_args, rate_limit_from_args
+from aura_async.testing._banner import BANNER_END, banner_lines, environ_of, parse_banner_line
 from aura_async.testing._clock import ManualClock
 
 FORM = {"grant_type": "client_credentials"}
@@ -213,10 +215,12 @@ async def _read_banner(process: asyncio.subprocess.Process) -> dict[str, str]:
     banner: dict[str, str] = {}
     for _ in range(10):
         line = (await asyncio.wait_for(process.stdout.readline(), timeout=30)).decode()
-        if not line or line.startswith("Serving"):
+        banner["raw"] = banner.get("raw", "") + line
+        if not line or line.strip() == BANNER_END:
             break
-        key, _, value = line.strip().partition(": ")
-        banner[key] = value
+        parsed = parse_banner_line(line)
+        if parsed is not None:
+            banner[parsed[0]] = parsed[1]
     return banner
 
 
@@ -238,14 +242,19 @@ async def test_standalone_server(
     )
     try:
         banner = await _read_banner(process)
-        assert banner["client_id"] == "demo"
-        auth = aiohttp.encode_basic_auth("demo", banner["client_secret"])
+        url = banner["AURA_BASE_URL"]
+        assert banner["raw"].splitlines()[:3] == [
+            "export AURA_CLIENT_ID=demo",
+            "export AURA_CLIENT_SECRET=demo-secret",
+            f"export AURA_BASE_URL={url}",
+        ]
+        auth = aiohttp.encode_basic_auth(banner["AURA_CLIENT_ID"], banner["AURA_CLIENT_SECRET"])
         async with http_session.post(
-            f"{banner['url']}/oauth/token", data=FORM, headers={"Authorization": auth}
+            f"{url}/oauth/token", data=FORM, headers={"Authorization": auth}
         ) as response:
             token = (await response.json())["access_token"]
         async with http_session.get(
-            f"{banner['url']}/v1/tenants/{banner['tenant_id']}",
+            f"{url}/v1/tenants/{banner['tenant_id']}",
             headers={"Authorization": f"Bearer {token}"},
         ) as response:
             assert response.status == 200
@@ -255,3 +264,52 @@ async def test_standalone_server(
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+@pytest.mark.parametrize(
+    ("line", "parsed"),
+    [
+        ("export AURA_CLIENT_ID=demo\n", ("AURA_CLIENT_ID", "demo")),
+        ("export AURA_CLIENT_SECRET='a b$c'", ("AURA_CLIENT_SECRET", "a b$c")),
+        ("export AURA_BASE_URL=http://127.0.0.1:8080", ("AURA_BASE_URL", "http://127.0.0.1:8080")),
+        ("# demo project (tenant) id: 1a2b3c4d", ("tenant_id", "1a2b3c4d")),
+        (BANNER_END, None),
+        ("export NOTHING", None),
+        ("export A=1 B=2", None),
+        ("url: http://127.0.0.1:8080", None),
+    ],
+)
+def test_parse_banner_line(line: str, parsed: tuple[str, str] | None) -> None:
+    assert parse_banner_line(line) == parsed
+
+
+@pytest.mark.parametrize("secret", ["plain", "with space", "quo'te", "$(rm -rf ~)", "a\tb"])
+def test_banner_lines_are_shell_safe_and_read_back(secret: str) -> None:
+    environ = environ_of(url="http://127.0.0.1:1", client_id="id", client_secret=secret)
+    lines = banner_lines(environ, "1a2b3c4d", notes=["evolve: 3"])
+    assert [line.split("=")[0] for line in lines[:3]] == [
+        "export AURA_CLIENT_ID",
+        "export AURA_CLIENT_SECRET",
+        "export AURA_BASE_URL",
+    ]
+    assert lines[3:] == ["# demo project (tenant) id: 1a2b3c4d", "# evolve: 3", BANNER_END]
+    shell = subprocess.run(
+        ["sh", "-c", "\n".join([*lines, 'printf %s "$AURA_CLIENT_SECRET"'])],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=True,
+    )
+    assert shell.stdout == secret
+    assert dict(filter(None, map(parse_banner_line, lines))) == {**environ, "tenant_id": "1a2b3c4d"}
+
+
+async def test_environ_points_from_env_at_the_emulator() -> None:
+    async with AuraEmulator() as emu:
+        assert emu.environ == {
+            "AURA_CLIENT_ID": emu.client_id,
+            "AURA_CLIENT_SECRET": emu.client_secret,
+            "AURA_BASE_URL": emu.url,
+        }
+    with pytest.raises(RuntimeError, match="not started"):
+        _ = emu.environ
