@@ -41,8 +41,9 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict examples
 
 # Tests run in parallel, one worker per core; `PYTEST_WORKERS=0` runs them in one process.
-# Tests in one xdist_group run one after another (the multi-process Redis runs measure
-# timing, so they must not share the cores with each other).
+# Tests in one xdist_group run one after another: the tests marked slow (multi-process
+# Redis and uvicorn runs, the soak) measure timing, so they must not share the cores
+# with each other (tests/conftest.py puts them in the group "slow").
 PYTEST_WORKERS ?= auto
 
 pytest: $(STAMP)

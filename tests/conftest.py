@@ -41,6 +41,21 @@ def make_client(emu: AuraEmulator, **options: Any) -> AuraClient:
     return AuraClient(emu.client_id, emu.client_secret, base_url=emu.url, **options)
 
 
+# First: pytest-xdist's own hook reads the groups.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put every test marked ``slow`` in the pytest-xdist group ``slow``, run by one worker.
+
+    They measure windows and utilisation with several processes or thousands of
+    calls; two of them at once on a 2-core machine starve each other. Tests that
+    share their processes' resources join the group by name (``xdist_group("slow")``).
+    ``make test`` runs pytest with ``--dist loadgroup``; without xdist this does nothing.
+    """
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            item.add_marker(pytest.mark.xdist_group("slow"))
+
+
 @pytest.fixture
 async def emu() -> AsyncIterator[AuraEmulator]:
     """An emulator with its rate limit off and quick state transitions."""

@@ -33,7 +33,7 @@ REQUESTS = 125 if SOAK_CALLS else 40
 PER = 3.0 if SOAK_CALLS else 1.0
 CALLS_EACH = int(SOAK_CALLS) if SOAK_CALLS else 30
 # Worker processes measure timing: never beside another multi-process run (make test).
-pytestmark = pytest.mark.xdist_group("redis-processes")
+pytestmark = pytest.mark.xdist_group("slow")
 WORKERS = 4
 
 

@@ -21,7 +21,7 @@ REQUESTS = 125
 PER = 3.0
 WORKERS = 4
 # Worker processes measure timing: never beside another multi-process run (make test).
-pytestmark = pytest.mark.xdist_group("redis-processes")
+pytestmark = pytest.mark.xdist_group("slow")
 # Alone (make soak) the run reaches 0.95 and more; beside the rest of a parallel
 # `make test` on a loaded 2-core machine, a window edge can come 0.5 s late (0.90
 # measured). A limiter that lost a window would be at 0.67 here.

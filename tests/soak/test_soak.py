@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import os
 
+import pytest
+
 from tests.soak.soak_driver import SoakConfig, run_soak
 from tests.soak.soak_report import analyse
 
@@ -33,6 +35,7 @@ async def _tasks_left_over() -> int:
     return len(others)
 
 
+@pytest.mark.slow
 async def test_the_soak_keeps_every_promise_under_faults() -> None:
     run = await run_soak(SoakConfig(calls=CALLS, seed=SEED))
     report = analyse(run, leftover_tasks=await _tasks_left_over())
