@@ -10,6 +10,7 @@ from aura_async._bulk import BulkProgress, BulkResult, Err, Ok
 from aura_async._client import DEFAULT_BASE_URL, AuraClient
 from aura_async._config import RateLimit, RetryPolicy, Timeout
 from aura_async._errors import (
+    AppClientError,
     AuraAPIError,
     AuraConfigurationError,
     AuraConnectionError,
@@ -38,6 +39,7 @@ from aura_async.resources.graph_analytics import GraphAnalyticsSessionCreateResu
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "AppClientError",
     "AuraAPIError",
     "AuraClient",
     "AuraConfigurationError",

@@ -397,6 +397,21 @@ class AuraClient:
         """
         return bulk_as_completed(fn, items, concurrency=concurrency, on_progress=on_progress)
 
+    async def authenticate(self) -> None:
+        """Get an access token now (or reuse the shared one), so bad credentials fail early.
+
+        E.g. at a service's startup (``aura_lifespan(check=True)``): a wrong secret then
+        fails the deploy, not the first user's request. The token is the one every later
+        call uses, so this costs no extra request.
+
+        Raises:
+            AuthenticationError: The token endpoint rejected the client id or secret.
+            ClientClosedError: The client is closed.
+            AuraError: The token could not be fetched (network, deadline, ...).
+        """
+        _, credential = self._ensure_open()
+        await credential.tokens.token(self._core.fetch_token)
+
     async def _fetch_token(self) -> TokenGrant:
         """POST the client credentials to the token endpoint (through the limiter)."""
         session, credential = self._ensure_open()

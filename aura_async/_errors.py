@@ -6,6 +6,7 @@
       AuraConfigurationError (ValueError)   bad client options
       AuraValidationError (ValueError)      bad arguments, nothing was sent
       ClientClosedError (RuntimeError)      the client was used after close()
+      AppClientError (RuntimeError)         a web app's shared client is missing or doubled
       AuraConnectionError (ConnectionError) network failure after retries
         AuraTimeoutError (TimeoutError)
       OutcomeUnknownError                   a POST/PATCH that may or may not have been applied
@@ -39,6 +40,7 @@ from aura_async._error_body import (
 )
 
 __all__ = [
+    "AppClientError",
     "AuraAPIError",
     "AuraConfigurationError",
     "AuraConnectionError",
@@ -129,6 +131,13 @@ class AuraValidationError(AuraError, ValueError):
 
 class ClientClosedError(AuraError, RuntimeError):
     """The client was used after it was closed; nothing was sent."""
+
+
+class AppClientError(AuraError, RuntimeError):
+    """A web app's shared client is not there, or is opened twice (``aura_async.fastapi``).
+
+    Also a ``RuntimeError``, which is what these failures raised before 0.1.0.
+    """
 
 
 class AuraConnectionError(AuraError, ConnectionError):

@@ -5,7 +5,7 @@ Needs the ``fastapi`` extra (``pip install 'aura-async[fastapi]'``)::
     from fastapi import FastAPI
     from aura_async.fastapi import AuraClientDep, aura_lifespan, install_exception_handlers
 
-    app = FastAPI(lifespan=aura_lifespan())  # AuraClient.from_env() at startup
+    app = FastAPI(lifespan=aura_lifespan(check=True))  # AuraClient.from_env() at startup
     install_exception_handlers(app)
 
 
@@ -26,12 +26,10 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
-import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any, TypeVar, overload
 
-import attrs
 from fastapi import Depends
 from fastapi.responses import JSONResponse
 from starlette.applications import Starlette
@@ -39,25 +37,30 @@ from starlette.requests import HTTPConnection, Request
 
 from aura_async._backend import Backend
 from aura_async._client import AuraClient
-from aura_async._errors import (
-    AuraConfigurationError,
-    AuraError,
-    AuraValidationError,
-    NotFoundError,
-    OutcomeUnknownError,
-    RateLimitError,
+from aura_async._errors import AppClientError, AuraConfigurationError, AuraError
+from aura_async._http_errors import (
+    ERROR_STATUSES,
+    ErrorAnswer,
+    ErrorStatuses,
+    error_answer,
+    merged_statuses,
+    status_for,
 )
 
 __all__ = [
+    "ERROR_STATUSES",
     "STATE_ATTRIBUTE",
     "AuraClientDep",
     "ClientFactory",
     "ErrorAnswer",
+    "ErrorStatuses",
     "aura_lifespan",
     "error_answer",
     "get_aura_client",
     "install_exception_handlers",
+    "merged_statuses",
     "open_aura_client",
+    "status_for",
 ]
 
 STATE_ATTRIBUTE = "aura_client"
@@ -72,10 +75,6 @@ BackendFactory = Callable[[], AbstractAsyncContextManager[Backend]]
 AppT = TypeVar("AppT", bound=Starlette)
 
 _logger = logging.getLogger("aura_async.fastapi")
-
-_OUTCOME_UNKNOWN = (
-    "The operation may or may not have happened: check the resource's state before trying again."
-)
 
 
 def _factory_of(
@@ -110,6 +109,7 @@ async def open_aura_client(
     client_factory: ClientFactory | None = None,
     *,
     backend: BackendFactory | None = None,
+    check: bool = False,
     **client_options: Any,
 ) -> AsyncIterator[AuraClient]:
     """Open the app's shared client, store it on ``app.state``, close it on exit.
@@ -118,8 +118,8 @@ async def open_aura_client(
 
         @contextlib.asynccontextmanager
         async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-            async with open_aura_client(app) as aura:
-                await aura.tenants.list()  # e.g. fail fast on bad credentials
+            async with open_aura_client(app, check=True) as aura:
+                await aura.tenants.list()  # e.g. warm up
                 yield
 
     Args:
@@ -129,6 +129,8 @@ async def open_aura_client(
         backend: Opens a shared backend for the default client, e.g.
             ``lambda: RedisBackend.from_url(url)``: opened in the worker's event loop
             before the client, closed after it (only without ``client_factory``).
+        check: Fetch the access token before yielding (:meth:`AuraClient.authenticate`),
+            so that a wrong client id or secret fails the app's startup.
         **client_options: Keyword options of :meth:`AuraClient.from_env`, e.g.
             ``rate_limit=RateLimit(62, per=60)``; only without ``client_factory``.
 
@@ -138,11 +140,14 @@ async def open_aura_client(
     Raises:
         AuraConfigurationError: Both a factory and options were given, the factory
             did not return an ``AuraClient``, or the environment lacks credentials.
-        RuntimeError: The app already has an open shared client.
+        AppClientError: The app already has an open shared client (also a
+            ``RuntimeError``, as before 0.1.0).
+        AuthenticationError: With ``check``, the API rejected the credential.
+        AuraError: With ``check``, the token could not be fetched.
     """
     _factory_of(client_factory, client_options, backend)  # fail before opening anything
     if getattr(app.state, STATE_ATTRIBUTE, None) is not None:
-        raise RuntimeError(f"app.state.{STATE_ATTRIBUTE} is already set: open one client per app")
+        raise AppClientError(f"app.state.{STATE_ATTRIBUTE} is already set: open one client per app")
     async with contextlib.AsyncExitStack() as stack:
         if backend is not None:
             client_options = {
@@ -151,6 +156,8 @@ async def open_aura_client(
             }
         factory = _factory_of(client_factory, client_options)
         client = await stack.enter_async_context(await _build_client(factory))
+        if check:
+            await client.authenticate()
         setattr(app.state, STATE_ATTRIBUTE, client)
         try:
             yield client
@@ -168,6 +175,7 @@ def aura_lifespan(
     *,
     lifespan: None = None,
     backend: BackendFactory | None = None,
+    check: bool = False,
     **client_options: Any,
 ) -> StatelessLifespan[Starlette]: ...
 
@@ -178,6 +186,7 @@ def aura_lifespan(
     *,
     lifespan: StatelessLifespan[AppT],
     backend: BackendFactory | None = None,
+    check: bool = False,
     **client_options: Any,
 ) -> StatelessLifespan[AppT]: ...
 
@@ -188,6 +197,7 @@ def aura_lifespan(
     *,
     lifespan: StatefulLifespan[AppT],
     backend: BackendFactory | None = None,
+    check: bool = False,
     **client_options: Any,
 ) -> StatefulLifespan[AppT]: ...
 
@@ -197,6 +207,7 @@ def aura_lifespan(
     *,
     lifespan: Callable[[Any], AbstractAsyncContextManager[Any]] | None = None,
     backend: BackendFactory | None = None,
+    check: bool = False,
     **client_options: Any,
 ) -> Callable[[Any], AbstractAsyncContextManager[Any]]:
     """Return a lifespan for ``FastAPI(lifespan=...)`` that owns one shared ``AuraClient``.
@@ -212,11 +223,14 @@ def aura_lifespan(
         lifespan: The app's own lifespan, run inside this one.
         backend: Opens a shared limiter/token backend in each worker, e.g.
             ``lambda: RedisBackend.from_url(url)`` (see :func:`open_aura_client`).
+        check: Fetch the access token at startup, so that a wrong client id or secret
+            fails the deploy (the server does not start) instead of the first request.
         **client_options: Keyword options of :meth:`AuraClient.from_env`; only
             without ``client_factory``.
 
     Returns:
-        The lifespan function, ``app -> async context manager``.
+        The lifespan function, ``app -> async context manager``; at startup it raises
+        what :func:`open_aura_client` raises.
 
     Raises:
         AuraConfigurationError: Both ``client_factory`` and options were given.
@@ -225,7 +239,9 @@ def aura_lifespan(
 
     @contextlib.asynccontextmanager
     async def run(app: Any) -> AsyncIterator[Any]:
-        async with open_aura_client(app, client_factory, backend=backend, **client_options):
+        async with open_aura_client(
+            app, client_factory, backend=backend, check=check, **client_options
+        ):
             if lifespan is None:
                 yield None
                 return
@@ -245,11 +261,12 @@ async def get_aura_client(connection: HTTPConnection) -> AuraClient:
         The client opened by :func:`aura_lifespan` or :func:`open_aura_client`.
 
     Raises:
-        RuntimeError: The app was not started with either of them.
+        AppClientError: The app was not started with either of them (also a
+            ``RuntimeError``, as before 0.1.0).
     """
     client = getattr(connection.app.state, STATE_ATTRIBUTE, None)
     if not isinstance(client, AuraClient):
-        raise RuntimeError(
+        raise AppClientError(
             "no shared AuraClient on app.state: create the app with "
             "FastAPI(lifespan=aura_lifespan(...)), and run its lifespan"
         )
@@ -260,94 +277,37 @@ AuraClientDep = Annotated[AuraClient, Depends(get_aura_client)]
 """An endpoint parameter annotated with this receives the app's shared client."""
 
 
-@attrs.frozen(kw_only=True)
-class ErrorAnswer:
-    """The HTTP answer for an SDK error: status, JSON body and headers.
+def _handler(statuses: ErrorStatuses) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def answer_aura_error(request: Request, error: Exception) -> JSONResponse:
+        if not isinstance(error, AuraError):  # only registered for AuraError
+            raise error
+        answer = error_answer(error, statuses)
+        if answer.status >= 500:
+            # str(error) names the call and the request id, never a secret.
+            _logger.warning(
+                "%s %s answered %d: %s", request.method, request.url.path, answer.status, error
+            )
+        return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
 
-    Attributes:
-        status: The HTTP status.
-        detail: The error's message (never a secret).
-        request_id: The Aura API's request id, if the error carries one.
-        retry_after: Whole seconds for the ``Retry-After`` header, if known.
-    """
-
-    status: int
-    detail: str
-    request_id: str | None = None
-    retry_after: int | None = None
-
-    @property
-    def body(self) -> dict[str, str | None]:
-        """The JSON body: ``{"detail": ..., "request_id": ...}``, nothing else."""
-        return {"detail": self.detail, "request_id": self.request_id}
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """The headers to send: ``Retry-After`` when known."""
-        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+    return answer_aura_error
 
 
-def _status_of(error: AuraError) -> int:
-    if isinstance(error, NotFoundError):
-        return 404
-    if isinstance(error, RateLimitError):
-        return 429
-    if isinstance(error, AuraValidationError):
-        return 422
-    return 502
-
-
-def _retry_after_of(error: AuraError) -> int | None:
-    seconds = error.retry_after if isinstance(error, RateLimitError) else None
-    if seconds is None or not math.isfinite(seconds):
-        return None
-    return max(0, math.ceil(seconds))
-
-
-def error_answer(error: AuraError) -> ErrorAnswer:
-    """Map an SDK error to its HTTP answer.
-
-    ``NotFoundError`` -> 404; ``RateLimitError`` -> 429 with ``Retry-After`` (the
-    API's wait rounded up, when it sent one); ``AuraValidationError`` -> 422;
-    ``OutcomeUnknownError`` -> 502 saying the operation may have happened; any
-    other ``AuraError`` -> 502 (the upstream API failed).
-
-    Args:
-        error: The error an endpoint raised.
-
-    Returns:
-        The answer; its body holds only the error's message and request id.
-    """
-    detail = error.message or type(error).__name__
-    if isinstance(error, OutcomeUnknownError):
-        detail = f"{_OUTCOME_UNKNOWN} ({detail})"
-    return ErrorAnswer(
-        status=_status_of(error),
-        detail=detail,
-        request_id=getattr(error, "request_id", None),
-        retry_after=_retry_after_of(error),
-    )
-
-
-async def _answer_aura_error(request: Request, error: Exception) -> JSONResponse:
-    if not isinstance(error, AuraError):  # only registered for AuraError
-        raise error
-    answer = error_answer(error)
-    if answer.status >= 500:
-        # str(error) names the call and the request id, never a secret.
-        _logger.warning(
-            "%s %s answered %d: %s", request.method, request.url.path, answer.status, error
-        )
-    return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
-
-
-def install_exception_handlers(app: Starlette) -> None:
+def install_exception_handlers(
+    app: Starlette, *, statuses: Mapping[type[AuraError], int] | None = None
+) -> None:
     """Answer every ``AuraError`` an endpoint raises as :func:`error_answer` maps it.
 
-    Handlers the app registers for more specific error classes still take
+    Override entries of :data:`ERROR_STATUSES` with ``statuses``, e.g.
+    ``install_exception_handlers(app, statuses={ConflictError: 423})``; an error takes
+    the entry of its nearest class, so an entry for a base class covers its subclasses
+    that have none. Handlers the app registers for narrower error classes still take
     precedence (Starlette picks the most specific class).
 
     Args:
         app: The application.
+        statuses: Entries replacing or adding to the default mapping.
+
+    Raises:
+        AuraConfigurationError: A bad ``statuses`` entry (see :func:`merged_statuses`).
     """
-    app.add_exception_handler(AuraError, _answer_aura_error)
+    app.add_exception_handler(AuraError, _handler(merged_statuses(statuses)))

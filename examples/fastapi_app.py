@@ -177,7 +177,8 @@ def create_app(client_factory: ClientFactory = client_from_env) -> FastAPI:
     Returns:
         The app, with the SDK's errors answered as HTTP errors.
     """
-    app = FastAPI(title="Aura instances", lifespan=aura_lifespan(client_factory))
+    # check=True: a wrong secret fails the startup, not the first request.
+    app = FastAPI(title="Aura instances", lifespan=aura_lifespan(client_factory, check=True))
     install_exception_handlers(app)
     app.include_router(router)
     return app

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import math
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -21,11 +22,15 @@ from fastapi.responses import JSONResponse
 
 import aura_async.fastapi
 from aura_async import (
+    AppClientError,
+    AuraAPIError,
     AuraClient,
     AuraConfigurationError,
+    AuraConnectionError,
     AuraError,
     AuraTimeoutError,
     AuraValidationError,
+    AuthenticationError,
     ConflictError,
     NotFoundError,
     OutcomeUnknownError,
@@ -33,15 +38,19 @@ from aura_async import (
     RateLimitError,
     ResponseValidationError,
     RetryPolicy,
-    ServerError,
+    WaitTimeoutError,
 )
+from aura_async._errors import error_from_response
 from aura_async.fastapi import (
+    ERROR_STATUSES,
     STATE_ATTRIBUTE,
     AuraClientDep,
     aura_lifespan,
     error_answer,
     install_exception_handlers,
+    merged_statuses,
     open_aura_client,
+    status_for,
 )
 from aura_async.testing import AuraEmulator, Fault
 from tests.conftest import INSTANCE_SPEC, make_client
@@ -107,24 +116,45 @@ def new_instance(emu: AuraEmulator, name: str) -> dict[str, str]:
 # -- pure mapping -------------------------------------------------------------------
 
 
-def api_error(cls: type[AuraError], status: int, **extra: Any) -> AuraError:
-    return cls("upstream says no", status=status, request_id="req-1", **extra)  # type: ignore[call-arg]
+def api_error_of(status: int, **extra: Any) -> AuraError:
+    """The error the SDK raises for an API answer of ``status``."""
+    return error_from_response(
+        status=status,
+        body=b'{"errors": [{"message": "upstream says no"}]}',
+        content_type="application/json",
+        method="GET",
+        url="u",
+        request_id="req-1",
+        **extra,
+    )
 
 
 @pytest.mark.parametrize(
     ("error", "status", "headers", "request_id"),
     [
-        (api_error(NotFoundError, 404), 404, {}, "req-1"),
-        (api_error(RateLimitError, 429, retry_after=2.2), 429, {"Retry-After": "3"}, "req-1"),
-        (api_error(RateLimitError, 429, retry_after=0.0), 429, {"Retry-After": "0"}, "req-1"),
-        (api_error(RateLimitError, 429), 429, {}, "req-1"),
-        (AuraValidationError("name must be short"), 422, {}, None),
-        (OutcomeUnknownError("HTTP 500", method="POST", url="u", request_id="r"), 502, {}, "r"),
-        (api_error(ConflictError, 409), 502, {}, "req-1"),
-        (api_error(ServerError, 503), 502, {}, "req-1"),
-        (AuraTimeoutError("too slow", method="GET", url="u"), 502, {}, None),
-        (ResponseValidationError("bad body", request_id="r"), 502, {}, "r"),
-        (AuraConfigurationError("bad option"), 502, {}, None),
+        (api_error_of(400), 400, {}, "req-1"),
+        (AuraValidationError("upstream says no: name must be short"), 422, {}, None),
+        (api_error_of(404), 404, {}, "req-1"),
+        (api_error_of(409), 409, {}, "req-1"),
+        (AuraTimeoutError("upstream says no", method="GET", url="u"), 504, {}, None),
+        (WaitTimeoutError("upstream says no", last=None), 504, {}, None),
+        (api_error_of(429, retry_after=2.2), 503, {"Retry-After": "3"}, "req-1"),
+        (api_error_of(429, retry_after=0.0), 503, {"Retry-After": "0"}, "req-1"),
+        (api_error_of(429, retry_after=math.inf), 503, {}, "req-1"),
+        (api_error_of(429), 503, {}, "req-1"),
+        (api_error_of(401), 502, {}, "req-1"),
+        (api_error_of(403), 502, {}, "req-1"),
+        (api_error_of(503, retry_after=5.0), 502, {}, "req-1"),
+        (api_error_of(418), 502, {}, "req-1"),
+        (
+            OutcomeUnknownError("upstream says no", method="POST", url="u", request_id="r"),
+            502,
+            {},
+            "r",
+        ),
+        (AuraConnectionError("upstream says no"), 502, {}, None),
+        (ResponseValidationError("upstream says no", request_id="r"), 502, {}, "r"),
+        (AuraConfigurationError("upstream says no"), 502, {}, None),
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, AuraError) else None,
 )
@@ -135,7 +165,75 @@ def test_error_answer_maps_each_error(
     assert answer.status == status
     assert answer.headers == headers
     assert answer.body == {"detail": answer.detail, "request_id": request_id}
-    assert error.message in answer.detail
+    assert "upstream says no" in answer.detail
+
+
+@pytest.mark.parametrize(
+    ("error", "hint"),
+    [
+        (
+            OutcomeUnknownError("HTTP 500", method="POST", url="u"),
+            "The operation may or may not have happened",
+        ),
+        (api_error_of(401), "The service's Aura API credential was rejected."),
+        (api_error_of(403), "The service's Aura API credential may not do this."),
+    ],
+)
+def test_the_answer_says_what_to_do_and_whose_fault_it_is(error: AuraError, hint: str) -> None:
+    assert error_answer(error).detail.startswith(hint)
+
+
+class _FutureError(RateLimitError):
+    """A subclass with no entry of its own (as new error classes will be)."""
+
+
+@pytest.mark.parametrize(
+    ("error", "statuses", "status"),
+    [
+        (api_error_of(409), ERROR_STATUSES, 409),
+        (_FutureError("x", status=429, retry_after=1.0), ERROR_STATUSES, 503),
+        (_FutureError("x", status=429), {**ERROR_STATUSES, _FutureError: 429}, 429),
+        (api_error_of(409), {**ERROR_STATUSES, ConflictError: 423}, 423),
+        (api_error_of(409), {AuraAPIError: 500}, 500),
+        (api_error_of(409), {}, 502),
+    ],
+)
+def test_status_for_takes_the_nearest_class(
+    error: AuraError, statuses: dict[type[AuraError], int], status: int
+) -> None:
+    assert status_for(error, statuses) == status
+
+
+def test_a_subclass_without_an_entry_keeps_its_bases_retry_after() -> None:
+    answer = error_answer(_FutureError("x", status=429, retry_after=1.5))
+    assert (answer.status, answer.headers) == (503, {"Retry-After": "2"})
+
+
+def test_overrides_replace_entries_and_keep_the_rest() -> None:
+    merged = merged_statuses({ConflictError: 423, AuraConfigurationError: 500})
+    assert merged[ConflictError] == 423
+    assert merged[AuraConfigurationError] == 500
+    assert {
+        k: v for k, v in merged.items() if k not in (ConflictError, AuraConfigurationError)
+    } == {k: v for k, v in ERROR_STATUSES.items() if k is not ConflictError}
+    assert merged_statuses(None) == ERROR_STATUSES
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{ValueError: 400}, {"ConflictError": 409}, {ConflictError: 200}, {ConflictError: "409"}],
+)
+def test_a_bad_override_is_a_configuration_error(overrides: dict[Any, Any]) -> None:
+    with pytest.raises(AuraConfigurationError, match="statuses"):
+        install_exception_handlers(FastAPI(), statuses=overrides)
+
+
+def test_the_mapping_needs_no_web_framework() -> None:
+    code = (
+        "import sys, aura_async._http_errors\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] in ('fastapi', 'starlette')]"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=SUBPROCESS_TIMEOUT)
 
 
 @pytest.mark.parametrize(
@@ -181,8 +279,9 @@ def test_the_core_package_never_imports_fastapi() -> None:
 
 
 def test_the_public_names_are_pinned() -> None:
-    expected = """STATE_ATTRIBUTE AuraClientDep ClientFactory ErrorAnswer aura_lifespan error_answer
-    get_aura_client install_exception_handlers open_aura_client"""
+    expected = """ERROR_STATUSES STATE_ATTRIBUTE AuraClientDep ClientFactory ErrorAnswer
+    ErrorStatuses aura_lifespan error_answer get_aura_client install_exception_handlers
+    merged_statuses open_aura_client status_for"""
     assert sorted(aura_async.fastapi.__all__) == sorted(expected.split())
 
 
@@ -257,9 +356,10 @@ async def test_open_aura_client_nests_in_a_lifespan_with_an_async_factory(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_aura_client(app, factory) as aura:
             assert getattr(app.state, STATE_ATTRIBUTE) is aura
-            with pytest.raises(RuntimeError, match="already set"):
+            with pytest.raises(AppClientError, match="already set") as raised:
                 async with open_aura_client(app, factory):
                     pass
+            assert isinstance(raised.value, RuntimeError)  # as before 0.1.0
             yield
 
     app = FastAPI(lifespan=lifespan)
@@ -288,8 +388,9 @@ async def test_the_dependency_explains_a_missing_lifespan() -> None:
 
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://app.test") as http:
-        with pytest.raises(RuntimeError, match="aura_lifespan"):
+        with pytest.raises(AppClientError, match="aura_lifespan") as raised:
             await http.get("/")
+    assert isinstance(raised.value, RuntimeError)  # as before 0.1.0
 
 
 # -- the example's endpoints ----------------------------------------------------------
@@ -344,14 +445,14 @@ async def test_an_invalid_argument_is_422_and_nothing_is_sent(
     assert emu.journal.count(method="POST", path="/v1/instances") == 0
 
 
-async def test_a_rate_limited_call_is_429_with_retry_after(
+async def test_a_rate_limited_call_is_503_with_retry_after(
     emu: AuraEmulator, example: ModuleType
 ) -> None:
     emu.inject(Fault("GET", "/v1/instances", status=429, retry_after=7))
     factory = lambda: make_client(emu, retry=RetryPolicy(max_retries=0))  # noqa: E731
     async with serve(example.create_app(factory)) as http:
         answer = await http.get("/instances")
-    assert answer.status_code == 429
+    assert answer.status_code == 503
     assert answer.headers["Retry-After"] == "7"
 
 
@@ -417,3 +518,106 @@ async def test_a_handler_for_a_narrower_error_class_takes_precedence(emu: AuraEm
     async with serve(app) as http:
         assert (await http.get("/instances/0dead")).status_code == 410
         assert (await http.get(f"/tenants/{emu.tenant_id}")).status_code == 502
+
+
+# -- statuses a service would choose, over HTTP; the startup check -------------------
+
+
+async def test_auras_400_and_409_reach_the_caller_as_400_and_409(
+    manual_emu: AuraEmulator, example: ModuleType
+) -> None:
+    emu = manual_emu
+    async with serve(example.create_app(lambda: make_client(emu))) as http:
+        bad_region = new_instance(emu, "orders") | {"region": "moon-south1"}
+        refused = await http.post("/instances", json=bad_region)
+        created = (await http.post("/instances", json=new_instance(emu, "orders"))).json()
+        busy = await http.post(f"/instances/{created['id']}/pause")  # still creating
+    assert (refused.status_code, busy.status_code) == (400, 409)
+    assert refused.json()["request_id"] is not None
+    assert busy.json()["request_id"] is not None
+
+
+async def test_a_waiter_timeout_is_504_and_a_rejected_credential_502(emu: AuraEmulator) -> None:
+    app = FastAPI(lifespan=aura_lifespan(lambda: make_client(emu)))
+    install_exception_handlers(app)
+
+    @app.get("/wait/{instance_id}")
+    async def wait(instance_id: str, aura: AuraClientDep) -> str:
+        instance = await aura.instances.wait_for_status(
+            instance_id, "paused", timeout=0.05, interval=0.01
+        )
+        return instance.id
+
+    @app.get("/projects")
+    async def projects(aura: AuraClientDep) -> int:
+        return len(await aura.tenants.list())
+
+    async with serve(app) as http:
+        assert (await http.get("/projects")).status_code == 200
+        async with make_client(emu) as other:
+            instance = await other.instances.create(**new_instance(emu, "slow"))
+        timed_out = await http.get(f"/wait/{instance.id}")
+        emu.revoke(emu.client_id)
+        rejected = await http.get("/projects")
+    assert timed_out.status_code == 504
+    assert rejected.status_code == 502
+    assert rejected.json()["detail"].startswith("The service's Aura API credential was rejected")
+
+
+async def test_overridden_statuses_answer_over_http(manual_emu: AuraEmulator) -> None:
+    emu = manual_emu
+    app = FastAPI(lifespan=aura_lifespan(lambda: make_client(emu)))
+    install_exception_handlers(app, statuses={ConflictError: 423, NotFoundError: 410})
+
+    @app.post("/pause/{instance_id}")
+    async def pause(instance_id: str, aura: AuraClientDep) -> str:
+        return (await aura.instances.pause(instance_id)).id
+
+    async with serve(app) as http:
+        client = getattr(app.state, STATE_ATTRIBUTE)
+        instance = await client.instances.create(**new_instance(emu, "busy"))
+        busy = await http.post(f"/pause/{instance.id}")
+        missing = await http.post("/pause/0dead")
+    assert (busy.status_code, missing.status_code) == (423, 410)
+
+
+async def test_check_fetches_the_token_at_startup_and_the_calls_reuse_it(
+    emu: AuraEmulator,
+) -> None:
+    app = FastAPI(lifespan=aura_lifespan(lambda: make_client(emu), check=True))
+
+    @app.get("/projects")
+    async def projects(aura: AuraClientDep) -> int:
+        return len(await aura.tenants.list())
+
+    async with asgi_lifespan(app):
+        assert emu.journal.token_requests() == 1
+        assert len(emu.journal.entries) == 1  # the token request, and nothing else
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://app.test") as http:
+            assert (await http.get("/projects")).json() == 1
+    assert emu.journal.token_requests() == 1
+
+
+async def test_check_fails_the_startup_on_a_wrong_secret_and_closes_the_client(
+    emu: AuraEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AURA_CLIENT_ID", emu.client_id)
+    monkeypatch.setenv("AURA_CLIENT_SECRET", "wrong-secret-7f3a9c")
+    monkeypatch.setenv("AURA_BASE_URL", emu.url)
+    app = FastAPI(lifespan=aura_lifespan(check=True, rate_limit=None))
+    with pytest.raises(AuthenticationError) as raised:
+        async with asgi_lifespan(app):
+            pass
+    assert raised.value.status == 401
+    assert "wrong-secret-7f3a9c" not in f"{raised.value!s}{raised.value!r}"
+    assert not hasattr(app.state, STATE_ATTRIBUTE)
+    assert emu.journal.token_requests() == 1
+
+
+async def test_without_check_a_wrong_secret_waits_for_the_first_call(emu: AuraEmulator) -> None:
+    app = FastAPI(
+        lifespan=aura_lifespan(lambda: AuraClient(emu.client_id, "wrong", base_url=emu.url))
+    )
+    async with asgi_lifespan(app):
+        assert emu.journal.token_requests() == 0

@@ -14,6 +14,7 @@ def test_all_is_pinned() -> None:
     assert sorted(aura_async.__all__) == sorted(
         [
             "DEFAULT_BASE_URL",
+            "AppClientError",
             "AuraAPIError",
             "AuraClient",
             "AuraConfigurationError",
