@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -72,24 +73,31 @@ def _read_settings(process: subprocess.Popen[str], lines: queue.Queue[str]) -> d
 
 
 class EmulatorServer:
-    """``python -m aura_async.testing --port 0 OPTIONS...`` in a subprocess.
+    """``python -m aura_async.testing --port 0 OPTIONS...`` (or ``command``) in a subprocess.
 
     A thread reads its stdout (the banner it prints), so that it never blocks on a
     full pipe and the read can be bounded in time.
 
     Args:
         options: Its command-line options (default: rate limit off, quick transitions).
+        command: Another command printing the same banner (``options`` are ignored).
     """
 
-    def __init__(self, options: Sequence[str] = QUICK) -> None:
-        command = [sys.executable, "-m", "aura_async.testing", "--port", "0", *options]
-        self.process = subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env=clean_environ(),
-        )
+    def __init__(self, options: Sequence[str] = QUICK, command: Sequence[str] = ()) -> None:
+        default = [sys.executable, "-m", "aura_async.testing", "--port", "0", *options]
+        # A child inherits an ignored SIGINT (e.g. under a background job): default it,
+        # so that tests can stop it as Ctrl-C does.
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            self.process = subprocess.Popen(
+                list(command) or default,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                env=clean_environ(),
+            )
+        finally:
+            signal.signal(signal.SIGINT, previous)
         self._lines: queue.Queue[str] = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()

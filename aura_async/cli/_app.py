@@ -44,7 +44,14 @@ def _shared(*names: str, **attrs: Any) -> Callable[[F], F]:
 
 _SHARED_OPTIONS = (
     _shared("--json", is_flag=True, help="Print the result as JSON (nothing else on stdout)."),
-    _shared("--emulator", is_flag=True, help="Run against an embedded Aura emulator."),
+    _shared(
+        "--emulator",
+        is_flag=True,
+        help=(
+            "Run this command against a fresh embedded emulator (its state ends with the "
+            "command; 'aura-async emulator' keeps one running)."
+        ),
+    ),
     _shared("--debug", is_flag=True, help="Show full tracebacks and DEBUG logs."),
     _shared("--client-id", metavar="ID", help="API client id [env: AURA_CLIENT_ID]."),
     _shared(
@@ -99,8 +106,9 @@ def cli() -> None:
 
     Commands that take ids take many and run them as one bulk operation, within the
     API's rate limit. Credentials come from --client-id/--client-secret or the
-    environment (AURA_CLIENT_ID, AURA_CLIENT_SECRET, AURA_BASE_URL); --emulator
-    needs none.
+    environment (AURA_CLIENT_ID, AURA_CLIENT_SECRET, AURA_BASE_URL). --emulator
+    needs none: it starts a fresh emulator for that one command; 'aura-async
+    emulator' keeps one running and prints the lines that point other commands at it.
     """
 
 
@@ -131,10 +139,17 @@ def instances() -> None:
 
 @instances.command("list")
 @click.option("--tenant-id", metavar="ID", help="Only this project's instances.")
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in InstanceStatus]),
+    help="Only instances with this status (reads each instance: one request per instance).",
+)
 @shared_options
-def instances_list(tenant_id: str | None) -> Action:
-    """List instances."""
-    return api_action(lambda api: inst.list_instances(api, tenant_id))
+def instances_list(tenant_id: str | None, status: str | None) -> Action:
+    """List instances (with --status, their details)."""
+    if status is None:
+        return api_action(lambda api: inst.list_instances(api, tenant_id))
+    return api_action(lambda api: inst.list_instances_with_status(api, tenant_id, status))
 
 
 @instances.command("get")
@@ -286,3 +301,23 @@ def demo(fleet_size: int) -> Action:
     from aura_async.cli._demo import demo_action
 
     return demo_action(fleet_size)
+
+
+@cli.command("emulator")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="Port on 127.0.0.1; 0 picks a free one.",
+)
+@shared_options
+def emulator(port: int) -> Action:
+    """Keep an emulator running until Ctrl-C; prints export lines that point commands at it.
+
+    It has a demo project with three running instances, like --emulator, but its
+    state lasts across commands.
+    """
+    from aura_async.cli._emulator import emulator_action
+
+    return emulator_action(port)

@@ -15,6 +15,7 @@ __all__ = [
     "EMULATOR_TRANSITION_DELAY",
     "create_demo_instance",
     "open_client",
+    "seeded_emulator",
 ]
 
 # Short enough that `instances create` then `instances wait` feels instant.
@@ -52,12 +53,29 @@ async def open_client(settings: Settings, environ: Mapping[str, str]) -> AsyncIt
 
 @contextlib.asynccontextmanager
 async def _emulated_client() -> AsyncIterator[AuraClient]:
+    async with seeded_emulator() as (_, client):
+        yield client
+
+
+@contextlib.asynccontextmanager
+async def seeded_emulator(port: int = 0) -> AsyncIterator[tuple[AuraEmulator, AuraClient]]:
+    """Serve an emulator on loopback with a demo project and three running instances.
+
+    Args:
+        port: The port; 0 picks a free one.
+
+    Yields:
+        The emulator, and the client that seeded it (open until the block ends).
+
+    Raises:
+        OSError: The port cannot be bound.
+    """
     async with (
-        AuraEmulator(transition_delay=EMULATOR_TRANSITION_DELAY) as emulator,
+        AuraEmulator(port=port, transition_delay=EMULATOR_TRANSITION_DELAY) as emulator,
         AuraClient(emulator.client_id, emulator.client_secret, base_url=emulator.url) as client,
     ):
         await _seed(client, emulator)
-        yield client
+        yield emulator, client
 
 
 async def _seed(client: AuraClient, emulator: AuraEmulator) -> None:

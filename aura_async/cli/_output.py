@@ -27,9 +27,10 @@ from aura_async._bulk import BulkProgress, BulkResult
 from aura_async._convert import converter
 from aura_async._errors import AuraAPIError
 from aura_async.cli._errors import describe_error
+from aura_async.cli._tally import BulkTally, interrupted_lines
 from aura_async.cli._views import View
 
-__all__ = ["Output", "RowsOf", "bulk_json", "error_json", "to_json"]
+__all__ = ["Output", "RowsOf", "bulk_json", "error_json", "interrupted_json", "to_json"]
 
 _PIPE_WIDTH = 240
 
@@ -75,6 +76,27 @@ def bulk_json(
     return shown
 
 
+def interrupted_json(tally: BulkTally, item_key: str = "id") -> list[dict[str, Any]]:
+    """Return where each id of an interrupted bulk command stands, as JSON data.
+
+    Args:
+        tally: Where each id stands.
+        item_key: The key of the id.
+
+    Returns:
+        One entry per id, in order: a finished id's :func:`bulk_json` entry with
+        ``"state": "done" | "failed"``; otherwise ``{item_key: id, "ok": null,
+        "state": "sent" | "not_sent"}`` (``sent``: it may still take effect).
+    """
+    shown: list[dict[str, Any]] = []
+    for item in tally.ids:
+        state = tally.state(item).replace(" ", "_")
+        result = tally.results.get(item)
+        entry = {item_key: item, "ok": None} if result is None else bulk_json([result], item_key)[0]
+        shown.append({**entry, "state": state})
+    return shown
+
+
 class Output:
     """Where a command's results, notes and errors go.
 
@@ -105,7 +127,7 @@ class Output:
 
     def note(self, text: str) -> None:
         """Tell the user something on stderr (never part of the result)."""
-        self.stderr.print(text, markup=False, highlight=False)
+        self.stderr.print(text, markup=False, highlight=False, soft_wrap=True)
 
     def error(self, text: str) -> None:
         """Show a one-line error on stderr, prefixed with ``error:``."""
@@ -163,6 +185,19 @@ class Output:
             for row in rows:
                 table.add_row(result.item, *(column.text(row) for column in view))
         self.stdout.print(table)
+
+    def interrupted(self, tally: BulkTally, item_key: str = "id") -> None:
+        """Report an interrupted bulk command: the JSON document, or lines on stderr.
+
+        Args:
+            tally: Where each id stands.
+            item_key: The JSON key of the id.
+        """
+        if self.json_mode:
+            self.json(interrupted_json(tally, item_key))
+            return
+        for line in interrupted_lines(tally):
+            self.note(line)
 
     @contextlib.contextmanager
     def progress(

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any, TypeAlias, TypeVar
 
 import attrs
 
-from aura_async._bulk import BulkResult
+from aura_async._bulk import BulkProgress, BulkResult
 from aura_async._client import AuraClient
 from aura_async.cli._connect import open_client
 from aura_async.cli._errors import describe_error, is_rejected_credential
 from aura_async.cli._output import Output
 from aura_async.cli._settings import Settings
+from aura_async.cli._tally import BulkTally
 
 __all__ = ["Action", "Api", "Runtime", "api_action", "report_failures", "run_bulk"]
 
 R = TypeVar("R")
+
+EMULATOR_NOTE = (
+    "--emulator: this command runs against a fresh embedded emulator, gone when it ends; "
+    "'aura-async emulator' keeps one running."
+)
 
 
 @attrs.frozen
@@ -59,30 +66,53 @@ def api_action(call: Callable[[Api], Coroutine[Any, Any, int]]) -> Action:
 
     async def run(runtime: Runtime) -> int:
         async with open_client(runtime.settings, runtime.environ) as client:
+            if runtime.settings.emulator:
+                runtime.out.note(EMULATOR_NOTE)
             return await call(Api(client=client, out=runtime.out, settings=runtime.settings))
 
     return run
 
 
 async def run_bulk(
-    api: Api, description: str, fn: Callable[[str], Awaitable[R]], ids: Sequence[str]
+    api: Api,
+    description: str,
+    fn: Callable[[str], Awaitable[R]],
+    ids: Sequence[str],
+    *,
+    item_key: str = "id",
 ) -> list[BulkResult[str, R]]:
     """Run ``fn`` over the ids (each once) as one bulk operation with a progress bar.
+
+    If it is interrupted (Ctrl-C), it first reports which ids were done, which were
+    sent (and may still take effect) and which were not sent, then re-raises.
 
     Args:
         api: The client and output.
         description: What is being done, for the progress bar.
         fn: The operation on one id.
         ids: The ids, in the order given; repeats are dropped.
+        item_key: The JSON key of the id in the report of an interruption.
 
     Returns:
         One result per distinct id, in order.
     """
-    unique = list(dict.fromkeys(ids))
-    with api.out.progress(description, len(unique)) as on_progress:
-        return await api.client.map(
-            fn, unique, concurrency=api.settings.concurrency, on_progress=on_progress
-        )
+    tally = BulkTally(list(dict.fromkeys(ids)))
+    try:
+        with api.out.progress(description, len(tally.ids)) as show:
+
+            def on_progress(progress: BulkProgress) -> None:
+                tally.finish(progress.result)
+                show(progress)
+
+            return await api.client.map(
+                tally.track(fn),
+                tally.ids,
+                concurrency=api.settings.concurrency,
+                on_progress=on_progress,
+            )
+    except asyncio.CancelledError:
+        api.out.interrupted(tally, item_key)  # after the bar is gone
+        raise
 
 
 def report_failures(out: Output, results: Sequence[BulkResult[str, Any]]) -> int:

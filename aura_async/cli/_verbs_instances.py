@@ -9,9 +9,10 @@ import attrs
 
 from aura_async._bulk import BulkResult
 from aura_async._client import AuraClient
+from aura_async._errors import NotFoundError
 from aura_async.cli._errors import CommandError
 from aura_async.cli._runtime import Api, report_failures, run_bulk
-from aura_async.cli._views import CREATED_INSTANCE, INSTANCE, INSTANCE_SUMMARY
+from aura_async.cli._views import CREATED_INSTANCE, INSTANCE, INSTANCE_DETAIL, INSTANCE_SUMMARY
 from aura_async.models import CreatedInstance, Instance
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "delete_instances",
     "get_instances",
     "list_instances",
+    "list_instances_with_status",
     "pause_instances",
     "resume_instances",
     "single_tenant_id",
@@ -78,6 +80,22 @@ async def list_instances(api: Api, tenant_id: str | None) -> int:
     return 0
 
 
+async def list_instances_with_status(api: Api, tenant_id: str | None, status: str) -> int:
+    """``instances list --status``: the instances with ``status``, with their details.
+
+    The list answer has no status, so each instance is read (through the client's
+    rate limiter, as one bulk operation with a progress bar on stderr).
+    """
+    rows = await api.client.instances.list(tenant_id=tenant_id)
+    ids = [row.id for row in rows]
+    results = await run_bulk(api, f"Reading {len(ids)} instances", api.client.instances.get, ids)
+    wanted = [r.value for r in results if r.ok and r.value.status == status]
+    # An instance deleted between the list and its read has no status to match.
+    failed = [r for r in results if not r.ok and not isinstance(r.error, NotFoundError)]
+    api.out.records(wanted, INSTANCE_DETAIL, title=f"Instances {status}")
+    return report_failures(api.out, failed)
+
+
 async def get_instances(api: Api, ids: Sequence[str]) -> int:
     """``instances get``: each instance's details."""
     results = await run_bulk(api, "Reading instances", api.client.instances.get, ids)
@@ -115,7 +133,7 @@ async def create_instances(api: Api, names: Sequence[str], shape: InstanceShape)
             storage=shape.storage,
         )
 
-    results = await run_bulk(api, "Creating instances", create, names)
+    results = await run_bulk(api, "Creating instances", create, names, item_key="name")
     api.out.bulk(
         results, CREATED_INSTANCE, title="Created instances", id_header="name", item_key="name"
     )

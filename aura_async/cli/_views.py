@@ -11,6 +11,7 @@ __all__ = [
     "CREATED_INSTANCE",
     "CREATED_SNAPSHOT",
     "INSTANCE",
+    "INSTANCE_DETAIL",
     "INSTANCE_SUMMARY",
     "SNAPSHOT",
     "TENANT_CONFIGURATION",
@@ -90,6 +91,7 @@ INSTANCE: View = (
     Column("memory", "memory"),
     Column("connection url", "connection_url", is_id=True),
 )
+INSTANCE_DETAIL: View = (Column("id", "id", is_id=True), *INSTANCE)
 CREATED_INSTANCE: View = (
     Column("id", "id", is_id=True),
     Column("connection url", "connection_url", is_id=True),

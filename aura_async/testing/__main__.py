@@ -119,10 +119,11 @@ async def serve(args: argparse.Namespace) -> None:
         notes = [] if args.evolve is None else [f"evolve: {args.evolve}"]
         lines = banner_lines(emulator.environ, emulator.tenant_id, notes=notes)
         print("\n".join(lines), flush=True)
-        await _wait_for_stop_signal()
+        await wait_for_stop_signal()
 
 
-async def _wait_for_stop_signal() -> None:
+async def wait_for_stop_signal() -> None:
+    """Return when the process gets SIGINT (Ctrl+C) or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

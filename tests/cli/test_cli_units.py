@@ -23,8 +23,9 @@ from aura_async import (
 )
 from aura_async.cli._demo_summary import describe_fault, path_pattern, summarize, summary_table
 from aura_async.cli._errors import CommandError, describe_error, is_rejected_credential
-from aura_async.cli._output import Output, bulk_json
+from aura_async.cli._output import Output, bulk_json, interrupted_json
 from aura_async.cli._settings import Credentials, Settings
+from aura_async.cli._tally import BulkTally, interrupted_lines
 from aura_async.cli._views import INSTANCE, SNAPSHOT, cell_text
 from aura_async.models import Snapshot
 from aura_async.testing import Journal, JournalEntry
@@ -362,3 +363,66 @@ def test_json_mode_prints_one_document_and_nothing_else() -> None:
     out.records([Snapshot(snapshot_id="s1")], SNAPSHOT, title="Snapshots")
 
     assert json.loads(stdout.getvalue()) == [{"snapshot_id": "s1"}]
+
+
+def _tally(started: list[str], finished: list[BulkResult[str, Any]]) -> BulkTally:
+    tally = BulkTally(["a1", "deadbeef", "c3", "d4"], started=set(started))
+    for result in finished:
+        tally.finish(result)
+    return tally
+
+
+@pytest.mark.parametrize(
+    ("started", "finished", "states"),
+    [
+        ([], [], ["not sent"] * 4),
+        (["a1", "deadbeef", "c3"], _results(), ["done", "failed", "sent", "not sent"]),
+        (["a1", "deadbeef", "c3", "d4"], _results(), ["done", "failed", "sent", "sent"]),
+    ],
+)
+def test_tally_states(
+    started: list[str], finished: list[BulkResult[str, Any]], states: list[str]
+) -> None:
+    tally = _tally(started, finished)
+    assert [tally.state(item) for item in tally.ids] == states
+
+
+def test_interrupted_lines_list_every_id_by_state() -> None:
+    lines = interrupted_lines(_tally(["a1", "deadbeef", "c3"], _results()))
+    assert lines == [
+        "Interrupted after 2 of 4: 1 done, 1 failed, "
+        "1 sent (may still take effect on the server), 1 not sent.",
+        "  done: a1",
+        "  failed: deadbeef",
+        "  sent: c3",
+        "  not sent: d4",
+    ]
+
+
+def test_interrupted_json_has_one_entry_per_id_in_order() -> None:
+    entries = interrupted_json(_tally(["a1", "deadbeef", "c3"], _results()), "instance")
+    assert [(e["instance"], e["ok"], e["state"]) for e in entries] == [
+        ("a1", True, "done"),
+        ("deadbeef", False, "failed"),
+        ("c3", None, "sent"),
+        ("d4", None, "not_sent"),
+    ]
+    assert entries[0]["data"] == bulk_json(_results(), "instance")[0]["data"]
+    assert entries[1]["error"]["status"] == 404
+
+
+@pytest.mark.parametrize("json_mode", [False, True])
+def test_interrupted_output_goes_where_results_and_notes_go(json_mode: bool) -> None:
+    out, stdout, stderr = _output(json_mode=json_mode)
+    out.interrupted(_tally(["a1"], _results()[:1]))
+    if json_mode:
+        assert [entry["state"] for entry in json.loads(stdout.getvalue())] == [
+            "done",
+            "not_sent",
+            "not_sent",
+            "not_sent",
+        ]
+        assert stderr.getvalue() == ""
+    else:
+        assert stdout.getvalue() == ""
+        assert stderr.getvalue().splitlines()[-1] == "  not sent: deadbeef c3 d4"
