@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
+import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
+import httpx
 import pytest
+from fastapi import FastAPI
 from markdown_it import MarkdownIt
 
+import aura_async as aura
+from aura_async import RateLimit
+from aura_async.fastapi import aura_lifespan
+from aura_async.testing import AuraEmulator
 from tests.standalone_emulator import EmulatorServer
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 SCRIPT_TIMEOUT = 60.0
+WORKERS = "Several worker processes (`uvicorn --workers N`, gunicorn)"
+EVOLUTION = "Evolution mode: test against tomorrow's API"
 
 
 @attrs.frozen
@@ -97,3 +109,145 @@ def test_the_quickstart_runs_as_written_against_the_emulator(
     assert lines[2].startswith("snapshot ")
     assert lines[2].endswith(" is Completed")
     assert lines[3:] == ["orders is pausing"]
+
+
+# -- every other Python block: run against an emulator, or compiled where it cannot run --
+
+Setup = Callable[[AuraEmulator], Awaitable[dict[str, Any]]]
+
+SHAPE = {
+    "cloud_provider": "gcp",
+    "region": "europe-west1",
+    "type": "enterprise-db",
+    "version": "5",
+    "memory": "8GB",
+}
+
+
+async def _with_client(emu: AuraEmulator) -> dict[str, Any]:
+    """``client`` (closed by the test), ``project_id``, two running instances, ``names``,
+    ``create_one`` and ``shape`` (an instance's create arguments but its name)."""
+    client = aura.AuraClient(emu.client_id, emu.client_secret, base_url=emu.url)
+    assert emu.tenant_id is not None
+    for name in ("bulk-1", "bulk-2"):
+        await client.instances.create(name=name, tenant_id=emu.tenant_id, **SHAPE)
+    emu.settle()
+
+    async def create_one(name: str) -> Any:
+        return await client.instances.create(name=name, tenant_id=emu.tenant_id, **SHAPE)
+
+    shape = {"tenant_id": emu.tenant_id, **SHAPE}
+    names = ["n-1", "n-2"]
+    return {"client": client, "project_id": emu.tenant_id, "names": names, "shape": shape} | {
+        "create_one": create_one
+    }
+
+
+async def _fastapi_imports(emu: AuraEmulator) -> dict[str, Any]:
+    """What the FastAPI fragment imports in the block before it."""
+    return {"os": os, "FastAPI": FastAPI, "aura_lifespan": aura_lifespan, "RateLimit": RateLimit}
+
+
+async def _nothing(emu: AuraEmulator) -> dict[str, Any]:
+    return {}
+
+
+class _MyService:
+    """The user's own service of the evolution example."""
+
+    @staticmethod
+    async def inventory(client: aura.AuraClient) -> tuple[Any, ...]:
+        return await client.tenants.list()
+
+
+# (section, first line) -> how the block runs: a setup giving its free names, or the
+# reason it is only compiled. Every Python block must be listed.
+RUN: dict[tuple[str, str], Setup | str] = {
+    ("Quickstart", "import asyncio"): "run as a script by the Quickstart test above",
+    ("Bulk operations", "rows = await client.instances.list(tenant_id=project_id)"): (
+        _with_client
+    ),
+    ("Several processes", "from aura_async import AuraClient, RateLimit"): (
+        "needs a Redis server at localhost:6379"
+    ),
+    ("Deploying the Redis backend", "from redis.asyncio import RedisCluster"): (
+        "needs a Redis cluster"
+    ),
+    ("Errors", "try:"): _with_client,
+    ("FastAPI", "from fastapi import FastAPI"): _nothing,
+    (WORKERS, "import os"): "needs a Redis server at AURA_REDIS_URL",
+    (WORKERS, 'workers = int(os.environ.get("WEB_CONCURRENCY", "1"))'): _fastapi_imports,
+    ("Testing with the emulator", "# 1. In a test, as an async context manager"): _nothing,
+    ("Testing with the emulator", "# 2. As a pytest fixture (registered automatically when "
+     "aura-async is installed)"): _nothing,
+    (EVOLUTION, "async def test_my_service_copes_with_a_later_api(aura_evolving_emulator):"): (
+        _nothing
+    ),
+}  # fmt: skip
+
+
+def _python_blocks() -> list[Block]:
+    return [b for b in code_blocks(README.read_text()) if b.language == "python"]
+
+
+def _key(block: Block) -> tuple[str, str]:
+    return block.section, block.code.splitlines()[0]
+
+
+def test_every_python_block_is_run_or_said_why_not() -> None:
+    assert sorted(map(_key, _python_blocks())) == sorted(RUN)
+
+
+@pytest.mark.parametrize("block", _python_blocks(), ids=lambda b: f"line-{b.line}")
+def test_every_python_block_compiles(block: Block) -> None:
+    compile(block.code, f"README.md:{block.line}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+
+
+RUNNABLE = [b for b in _python_blocks() if callable(RUN.get(_key(b)))]
+
+
+@pytest.mark.parametrize("block", RUNNABLE, ids=lambda b: f"line-{b.line}")
+async def test_a_readme_block_runs_against_the_emulator(
+    block: Block, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup = RUN[_key(block)]
+    assert callable(setup)
+    async with AuraEmulator(transition_delay=0) as emu:
+        for name, value in emu.environ.items():
+            monkeypatch.setenv(name, value)
+        namespace = {"aura": aura, "my_service": _MyService} | await setup(emu)
+        try:
+            await _run_block(block, namespace)
+            await _call_what_it_defines(namespace, emu)
+        finally:
+            if isinstance(namespace.get("client"), aura.AuraClient):
+                await namespace["client"].close()
+
+
+async def _run_block(block: Block, namespace: dict[str, Any]) -> None:
+    """Execute the block's code in ``namespace``, awaiting it if it awaits at top level."""
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    code = compile(block.code, f"README.md:{block.line}", "exec", flags=flags)
+    result = eval(code, namespace)
+    if inspect.isawaitable(result):
+        await result
+
+
+async def _call_what_it_defines(namespace: dict[str, Any], emu: AuraEmulator) -> None:
+    """Drive what a block defines: an app's lifespan and routes, a test function."""
+    app = namespace.get("app")
+    if isinstance(app, FastAPI):
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://app.test") as http:
+                if any(getattr(r, "path", "") == "/instances/{instance_id}" for r in app.routes):
+                    assert (await http.get("/instances/0dead")).status_code == 404
+    for name, value in list(namespace.items()):
+        if name.startswith("test_") and inspect.iscoroutinefunction(value):
+            await value(emu)
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(v, aura.Ok | aura.Err) for v in value)
+        ):
+            assert [v for v in value if not v.ok] == [], name  # bulk results: every item ok
