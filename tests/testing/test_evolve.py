@@ -11,7 +11,7 @@ import aiohttp
 
 from aura_async.testing import AuraEmulator
 from aura_async.testing._evolve import KEPT, NEW_FIELDS, NEW_VALUES, Evolution
-from tests.testing.test_server import FORM, _read_banner
+from tests.testing.test_server import FORM, _read_banner, banner_tenant
 
 INSTANCE: dict[str, Any] = {
     "id": "2f49c2b3",
@@ -129,17 +129,9 @@ async def test_the_standalone_server_takes_an_evolve_seed(
     try:
         banner = await _read_banner(process)
         assert "# evolve: 9" in banner["raw"].splitlines()
-        url = banner["AURA_BASE_URL"]
-        auth = aiohttp.encode_basic_auth(banner["AURA_CLIENT_ID"], banner["AURA_CLIENT_SECRET"])
-        async with http_session.post(
-            f"{url}/oauth/token", data=FORM, headers={"Authorization": auth}
-        ) as response:
-            token = (await response.json())["access_token"]
-        async with http_session.get(
-            f"{url}/v1/tenants/{banner['tenant_id']}",
-            headers={"Authorization": f"Bearer {token}"},
-        ) as response:
-            assert set((await response.json())["data"]) & set(NEW_FIELDS)
+        status, body = await banner_tenant(http_session, banner)
+        assert status == 200
+        assert set(body["data"]) & set(NEW_FIELDS)
     finally:
         process.terminate()
         await asyncio.wait_for(process.wait(), timeout=30)

@@ -224,6 +224,22 @@ async def _read_banner(process: asyncio.subprocess.Process) -> dict[str, str]:
     return banner
 
 
+async def banner_tenant(
+    http_session: aiohttp.ClientSession, banner: dict[str, str]
+) -> tuple[int, dict[str, Any]]:
+    """Get a token with the banner's credential, then GET its demo project: status, body."""
+    url = banner["AURA_BASE_URL"]
+    auth = aiohttp.encode_basic_auth(banner["AURA_CLIENT_ID"], banner["AURA_CLIENT_SECRET"])
+    async with http_session.post(
+        f"{url}/oauth/token", data=FORM, headers={"Authorization": auth}
+    ) as response:
+        token = (await response.json())["access_token"]
+    async with http_session.get(
+        f"{url}/v1/tenants/{banner['tenant_id']}", headers={"Authorization": f"Bearer {token}"}
+    ) as response:
+        return response.status, await response.json()
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 async def test_standalone_server(
     stop_signal: signal.Signals, http_session: aiohttp.ClientSession
@@ -248,16 +264,8 @@ async def test_standalone_server(
             "export AURA_CLIENT_SECRET=demo-secret",
             f"export AURA_BASE_URL={url}",
         ]
-        auth = aiohttp.encode_basic_auth(banner["AURA_CLIENT_ID"], banner["AURA_CLIENT_SECRET"])
-        async with http_session.post(
-            f"{url}/oauth/token", data=FORM, headers={"Authorization": auth}
-        ) as response:
-            token = (await response.json())["access_token"]
-        async with http_session.get(
-            f"{url}/v1/tenants/{banner['tenant_id']}",
-            headers={"Authorization": f"Bearer {token}"},
-        ) as response:
-            assert response.status == 200
+        status, _ = await banner_tenant(http_session, banner)
+        assert status == 200
         process.send_signal(stop_signal)
         assert await asyncio.wait_for(process.wait(), timeout=30) == 0
     finally:
