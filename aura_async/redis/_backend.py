@@ -58,8 +58,10 @@ class RedisBackend:
             async with AuraClient(client_id, client_secret, backend=backend) as client:
                 ...
 
-    Every process must use the same ``RateLimit``. Use one backend per event
-    loop; clients of one credential built on one backend share its limiter.
+    Every process should use the same ``RateLimit``; where they differ, every
+    process applies the strictest in use (and the others log one WARNING). Use
+    one backend per event loop; clients of one credential built on one backend
+    share its limiter.
     ``RateLimit.burst`` (paced sending) is not applied across processes: a burst
     may use the whole shared window, and a 429 starts the shared cooldown.
 
@@ -83,9 +85,10 @@ class RedisBackend:
         prefix: The namespace of the keys.
         timeout: Bound of every Redis call, in seconds. A call slower than this
             counts as a Redis failure.
-        lease: Longest time a send in flight holds its slot, in seconds: the slot
-            of a process that crashed mid-request is free this long (plus a
-            window) later. Keep it above the client's attempt timeout.
+        lease: Seconds a send in flight holds its slot without a renewal; each
+            process renews its sends in flight every half lease (its heartbeat),
+            so the slots of a process that crashed mid-request are free at most
+            a lease and a window later.
         fallback_share: None (default): when Redis fails, calls fail with
             :class:`~aura_async.redis.RedisBackendError`. A fraction in (0, 1]:
             each process falls back to a local limiter with this share of the
@@ -111,7 +114,7 @@ class RedisBackend:
         *,
         prefix: str = "aura_async",
         timeout: float = 1.0,
-        lease: float = 120.0,
+        lease: float = 10.0,
         fallback_share: float | None = None,
         probe_interval: float = 1.0,
         lock_timeout: float = 10.0,

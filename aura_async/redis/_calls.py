@@ -17,13 +17,11 @@ from aura_async.redis._inspect import (
     secrets_of,
     server_problem,
 )
+from aura_async.redis._limit_scripts import ACQUIRE, COOLDOWN, RECORD
 from aura_async.redis._scripts import (
-    ACQUIRE,
-    COOLDOWN,
     LOCK_EXTEND,
     LOCK_RELEASE,
     PROBE,
-    RECORD,
     TOKEN_INVALIDATE,
     TOKEN_READ,
     TOKEN_STORE,

@@ -12,15 +12,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import math
-from collections.abc import Callable
 
 from aura_async._config import RateLimit
 from aura_async._ratelimit import LocalLimiter, Permit
-from aura_async.redis._scripts import HOLD_EPSILON, completion_offset, seconds
+from aura_async.redis._ledger import Ledger
+from aura_async.redis._limit_scripts import HOLD_EPSILON, completion_offset
+from aura_async.redis._scripts import seconds
 
 __all__ = ["Fallback", "local_share"]
-
-Record = Callable[[str, str], None]
 
 
 def local_share(rate: RateLimit, share: float) -> RateLimit:
@@ -56,8 +55,7 @@ class Fallback:
         rate: The credential's whole allowance.
         share: The fraction of it this process may use (0 < share <= 1).
         loop: The event loop.
-        lease: How long a send in flight is counted in Redis (see ``RedisBackend``).
-        record: Sends ``(member, offset)`` to the shared log (used once Redis is back).
+        ledger: Writes to the shared log (used once Redis is back).
     """
 
     def __init__(
@@ -66,15 +64,13 @@ class Fallback:
         share: float,
         loop: asyncio.AbstractEventLoop,
         *,
-        lease: float,
-        record: Record,
+        ledger: Ledger,
     ) -> None:
         self.rate = local_share(rate, share)
         self.local = LocalLimiter(self.rate, loop=loop)
         self.retired = False
         self._loop = loop
-        self._lease = lease
-        self._record = record
+        self._ledger = ledger
         self._margin = rate.effective_margin
         self.quarantine_until = loop.time() + rate.per + self._margin
         self._in_flight: set[str] = set()
@@ -92,7 +88,7 @@ class Fallback:
         self._in_flight.add(member)
         if self.retired:
             # Redis came back while this caller waited: its send counts there too.
-            self._record(member, seconds(self._lease))
+            self._ledger.lease(member)
         return permit
 
     def completed(self, member: str, *, sent: bool, answered: bool) -> None:
@@ -103,22 +99,31 @@ class Fallback:
             self._held.append((self._loop.time() + extra, member))
             self._forget_old(self._loop.time())
         if self.retired:
-            self._record(
-                member, completion_offset(sent=sent, answered=answered, margin=self._margin)
-            )
+            action = completion_offset(sent=sent, answered=answered, margin=self._margin)
+            self._ledger.record(member, action)
 
-    def retire(self) -> list[tuple[str, str]]:
-        """Stop; return ``(member, offset)`` for every send that still occupies a slot.
+    async def retire(self) -> None:
+        """Stop, and copy every send that still occupies a slot into the shared log.
 
-        Sends still in flight get the lease (and are recorded again when they end);
-        finished ones keep what is left of their window.
+        Sends still in flight get a lease (renewed until they end); finished ones
+        keep what is left of their window.
+
+        Raises:
+            RedisBackendError: Redis did not take them (the fallback carries on).
         """
         self.retired = True
         now = self._loop.time()
         self._forget_old(now)
-        seeds = [(member, seconds(self._lease)) for member in self._in_flight]
-        seeds += [(member, seconds(held - now)) for held, member in self._held]
-        return seeds
+        lease = "+" + seconds(self._ledger.lease_seconds)
+        seeds = [(member, lease) for member in self._in_flight]
+        seeds += [(member, "+" + seconds(held - now)) for held, member in self._held]
+        try:
+            await self._ledger.write(seeds)
+        except BaseException:
+            self.retired = False
+            raise
+        for member in self._in_flight:
+            self._ledger.hold(member)
 
     def _forget_old(self, now: float) -> None:
         """Drop sends whose window has passed (they no longer occupy a slot)."""

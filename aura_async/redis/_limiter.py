@@ -1,25 +1,25 @@
 """The shared limiter: one sliding-window log in Redis for every process of a credential.
 
 The log is a sorted set: one member per send slot, scored with the Redis time
-until which it counts. A slot is taken at admission with the score ``now +
-lease`` (so a crashed process's slots free themselves), and rescored on release
-to the completion time, so that it counts ``per`` seconds after the answer
-arrived, exactly like :class:`~aura_async._ratelimit.LocalLimiter`. Only the
-Redis server's clock is read.
+from which it counts ``per`` more seconds. A slot is taken at admission with the
+score ``now + lease``, renewed by this process's heartbeat while the request is
+in flight (so a crashed process's slots free within a lease and a window), and
+rescored on release to the completion time, so that it counts ``per`` seconds
+after the answer arrived, exactly like :class:`~aura_async._ratelimit.LocalLimiter`.
+Only the Redis server's clock is read. The writes after admission (completions,
+give-backs, renewals, restores after a loss) go through the :class:`Ledger`.
 
 In each process, waiters queue FIFO and one pump task talks to Redis: each
 admission attempt is one script call, which admits as many queued waiters as
 the window has room for. 10,000 local waiters therefore cost no more Redis
-calls per admission than ten. Releases are sent in batches by a second task.
+calls per admission than ten.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import itertools
 import logging
-import math
 import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -29,7 +29,9 @@ from aura_async._ratelimit import Permit
 from aura_async._waiters import WaiterQueue
 from aura_async.redis._calls import RedisBackendError, RedisCalls, as_text
 from aura_async.redis._fallback import Fallback
-from aura_async.redis._scripts import HOLD_EPSILON, CredentialKeys, completion_offset, seconds
+from aura_async.redis._ledger import Ledger, LogView
+from aura_async.redis._limit_scripts import HOLD_EPSILON, completion_offset
+from aura_async.redis._scripts import CredentialKeys, seconds
 
 __all__ = ["RedisLimiter"]
 
@@ -37,17 +39,14 @@ _log = logging.getLogger("aura_async")
 
 # Most waiters admitted by one script call.
 _ADMIT_BATCH = 256
-# Most releases sent in one script call.
-_RECORD_BATCH = 512
 # While the slot that frees next is held by a request in flight, its end is
 # unknown: ask again after this long.
 _POLL = 0.05
 # Even a known wait is re-checked this often: another process may give back a
 # slot it never used.
 _MAX_SLEEP = 1.0
-# A release that Redis does not take is tried again, a few times.
-_RECORD_ATTEMPTS = 3
-_RECORD_BACKOFF = 0.05
+# On close, queued releases are sent for at most this many Redis timeouts.
+_CLOSE_TIMEOUTS = 3
 
 
 class _RedisPermit:
@@ -75,8 +74,10 @@ class RedisLimiter:
     Args:
         calls: Bounded calls to the Redis server.
         keys: The credential's keys.
-        rate: The credential's allowance (the same in every process).
-        lease: Seconds a slot counts while its request is in flight.
+        rate: The credential's allowance (if another process uses a stricter
+            one, the strictest applies).
+        lease: Seconds a slot in flight counts without a renewal (renewed
+            every half lease while this process lives).
         fallback_share: None: a Redis failure fails the waiting calls with
             :class:`RedisBackendError`. A fraction: fall back to a local limiter
             with that share of the allowance until Redis is back.
@@ -103,19 +104,17 @@ class RedisLimiter:
         self.admissions = 0
         self._calls = calls
         self._keys = keys
-        self._lease = lease
         self._share = fallback_share
         self._probe_interval = probe_interval
         self._margin = rate.effective_margin
-        self._log_ttl_ms = math.ceil((lease + rate.per + self._margin) * 1000) + 1000
+        self._view = LogView(rate, lease)
+        self._ledger: Ledger | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiters: WaiterQueue[Any] = WaiterQueue(on_empty=self._poke)
         self._wakeup: asyncio.Future[None] | None = None
         self._cooldown_until = 0.0
-        self._epoch = ""
         self._names = itertools.count()
         self._process = uuid.uuid4().hex[:16]
-        self._records: collections.deque[tuple[str, str]] = collections.deque()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._cooldown_writes: set[asyncio.Task[None]] = set()
         self._closed = False
@@ -156,12 +155,13 @@ class RedisLimiter:
         self._poke()
 
     async def aclose(self) -> None:
-        """Send the pending releases and cooldowns (within the Redis timeout), then stop."""
+        """Send the pending releases and cooldowns (within a few Redis timeouts), then stop."""
         self._closed = True
-        recorder = self._tasks.get("recorder")
-        pending = {*self._cooldown_writes, *([recorder] if recorder is not None else [])}
-        if pending:
-            await asyncio.wait(pending, timeout=self._calls.timeout * _RECORD_ATTEMPTS)
+        bound = self._calls.timeout * _CLOSE_TIMEOUTS
+        if self._cooldown_writes:
+            await asyncio.wait(self._cooldown_writes, timeout=bound)
+        if self._ledger is not None:
+            await self._ledger.aclose(bound)
         tasks = [*self._tasks.values(), *self._cooldown_writes]
         for task in tasks:
             task.cancel()
@@ -176,6 +176,14 @@ class RedisLimiter:
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
         return self._loop
+
+    @property
+    def ledger(self) -> Ledger:
+        """The writer of this process's completions, give-backs and renewals."""
+        if self._ledger is None:
+            loop = self._bind_loop()
+            self._ledger = Ledger(self._calls, self._keys, self._view, loop, self._poke)
+        return self._ledger
 
     def _new_member(self) -> str:
         return f"{self._process}:{next(self._names)}"
@@ -221,80 +229,42 @@ class RedisLimiter:
             admitted, wait = await self._try_admit(members)
         except RedisBackendError as exc:
             for member in members:
-                # Redis may have run the script after all: give the slots back.
-                self._record(member, "-")
+                # Redis may run the script after all, late: give the slots back, and
+                # tombstone them so that a late run cannot take them.
+                self.ledger.record(member, "-")
+            self.ledger.failed()
             self._redis_failed(exc)
             return
         for member in members[:admitted]:
             waiter = self._waiters.pop()
             if waiter is None:
-                self._record(member, "-")  # every waiter left meanwhile
+                self.ledger.record(member, "-")  # every waiter left meanwhile
             else:
                 self.admissions += 1
+                self.ledger.hold(member)
                 waiter.set_result(_RedisPermit(self, member))
         if admitted == 0:
             await self._sleep(_POLL if wait is None else min(wait, _MAX_SLEEP))
 
     async def _try_admit(self, members: list[str]) -> tuple[int, float | None]:
         """Run the acquire script; return (admitted, wait or None if unknown)."""
-        rate = self.rate
+        keys = self._keys
         reply = await self._calls.script(
             "acquire",
-            [self._keys.log, self._keys.cooldown, self._keys.epoch],
-            [
-                rate.requests,
-                seconds(rate.per),
-                seconds(self._lease),
-                self._log_ttl_ms,
-                self._epoch,
-                uuid.uuid4().hex,
-                seconds(rate.per + self._margin),
-                seconds(HOLD_EPSILON + self._margin),
-                *members,
-            ],
+            [keys.log, keys.cooldown, keys.state, keys.tombstones],
+            [*self._view.head(), seconds(HOLD_EPSILON + self._margin), *members],
         )
-        self._epoch = as_text(reply[2])
+        self.ledger.absorbed(self._view.absorb(reply, self._bind_loop().time()))
         wait = float(as_text(reply[1]))
         return int(reply[0]), None if wait < 0 else wait
 
     # -- releases and cooldowns --------------------------------------------------
 
     def _completed(self, member: str, *, sent: bool, answered: bool) -> None:
-        self._record(member, completion_offset(sent=sent, answered=answered, margin=self._margin))
+        action = completion_offset(sent=sent, answered=answered, margin=self._margin)
+        self.ledger.record(member, action)
         if sent and self.fallback is not None and self._loop is not None:
             self.fallback.extend_quarantine(self._loop.time())
-
-    def _record(self, member: str, offset: str) -> None:
-        if self._closed:
-            return  # a slot released after close stays held until its lease ends
-        self._records.append((member, offset))
-        self._ensure_task("recorder", self._send_records)
-
-    async def _send_records(self) -> None:
-        while self._records:
-            count = min(len(self._records), _RECORD_BATCH)
-            batch = [self._records.popleft() for _ in range(count)]
-            await self._record_batch(batch)
-            if any(offset == "-" for _, offset in batch):
-                self._poke()  # a slot was given back at once
-
-    def _record_args(self, batch: list[tuple[str, str]]) -> list[object]:
-        args: list[object] = [self._log_ttl_ms]
-        for member, offset in batch:
-            args += [member, offset]
-        return args
-
-    async def _record_batch(self, batch: list[tuple[str, str]]) -> None:
-        args = self._record_args(batch)
-        for attempt in range(_RECORD_ATTEMPTS):
-            try:
-                await self._calls.script("record", [self._keys.log], args)
-                return
-            except RedisBackendError:
-                if attempt + 1 < _RECORD_ATTEMPTS:
-                    await asyncio.sleep(_RECORD_BACKOFF * 2**attempt)
-        # Erring on the safe side: the slots stay held until their lease ends.
-        _log.debug("could not record %d releases in Redis", len(batch))
 
     async def _share_cooldown(self, delay: float) -> None:
         try:
@@ -310,9 +280,7 @@ class RedisLimiter:
                 waiter.set_exception(_copy_error(error))
             return
         loop = self._bind_loop()
-        self.fallback = Fallback(
-            self.rate, self._share, loop, lease=self._lease, record=self._record
-        )
+        self.fallback = Fallback(self.rate, self._share, loop, ledger=self.ledger)
         self._calls.note_outage(error)
         self._ensure_task("probe", self._probe)
 
@@ -332,11 +300,8 @@ class RedisLimiter:
             await asyncio.sleep(self._probe_interval)
             try:
                 await self._try_admit([])  # also notices if Redis lost the log
-                seeds = fallback.retire()
-                if seeds:
-                    await self._calls.script("record", [self._keys.log], self._record_args(seeds))
+                await fallback.retire()
             except RedisBackendError:
-                fallback.retired = False
                 continue
             self.fallback = None
             self._calls.note_recovery()

@@ -19,110 +19,16 @@ from urllib.parse import urlsplit
 import attrs
 
 __all__ = [
-    "ACQUIRE",
-    "COOLDOWN",
     "LOCK_EXTEND",
     "LOCK_RELEASE",
     "PROBE",
-    "RECORD",
     "TOKEN_INVALIDATE",
     "TOKEN_READ",
     "TOKEN_STORE",
     "CredentialKeys",
-    "completion_offset",
     "credential_keys",
     "seconds",
 ]
-
-_NOW = """
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
-local function fmt(seconds) return string.format('%.6f', seconds) end
-"""
-
-# KEYS: log, cooldown, epoch.
-# ARGV: requests, per, lease, log ttl ms, known epoch ('' if none), new epoch,
-#       quarantine seconds, in-flight threshold seconds, members to admit...
-# Returns {admitted, wait, epoch}: wait is '0' after an admission, the seconds
-# until a slot frees when that is known, or '-1' when it depends on a request
-# still in flight.
-ACQUIRE = (
-    _NOW
-    + """
-local requests, per, lease = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local epoch = redis.call('GET', KEYS[3])
-if not epoch then
-  epoch = ARGV[6]
-end
-redis.call('SET', KEYS[3], epoch, 'PX', 86400000)
-if ARGV[5] ~= '' and ARGV[5] ~= epoch then
-  -- The log this process wrote to is gone (restart, flush, eviction): the sends
-  -- of the last window are unknown, so nobody sends for one window.
-  local quarantine = tonumber(ARGV[7])
-  local current = tonumber(redis.call('GET', KEYS[2]) or '0')
-  if now + quarantine > current then
-    redis.call('SET', KEYS[2], fmt(now + quarantine), 'PX', math.ceil(quarantine * 1000) + 1000)
-  end
-end
-local cooldown = tonumber(redis.call('GET', KEYS[2]) or '0')
-if cooldown > now then
-  return {0, fmt(cooldown - now), epoch}
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', fmt(now - per))
-local count = redis.call('ZCARD', KEYS[1])
-local admit = math.min(requests - count, #ARGV - 8)
-if admit > 0 then
-  for i = 1, admit do
-    redis.call('ZADD', KEYS[1], fmt(now + lease), ARGV[8 + i])
-  end
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
-  return {admit, '0', epoch}
-end
-if #ARGV == 8 then
-  return {0, '0', epoch}
-end
-local oldest = redis.call('ZRANGE', KEYS[1], count - requests, count - requests, 'WITHSCORES')
-local leaves = tonumber(oldest[2])
-if leaves > now + tonumber(ARGV[8]) then
-  return {0, '-1', epoch}
-end
-return {0, fmt(leaves + per - now), epoch}
-"""
-)
-
-# KEYS: log. ARGV: log ttl ms, then pairs (member, offset): the member's score
-# becomes now + offset; offset '-' removes it (the request was never sent).
-# Used to record completions and to copy a fallback's sends into the log.
-RECORD = (
-    _NOW
-    + """
-for i = 2, #ARGV, 2 do
-  if ARGV[i + 1] == '-' then
-    redis.call('ZREM', KEYS[1], ARGV[i])
-  else
-    redis.call('ZADD', KEYS[1], fmt(now + tonumber(ARGV[i + 1])), ARGV[i])
-  end
-end
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-end
-return 0
-"""
-)
-
-# KEYS: cooldown. ARGV: delay seconds. Overlapping cooldowns end at the later one.
-COOLDOWN = (
-    _NOW
-    + """
-local ends = now + tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if ends > current then
-  redis.call('SET', KEYS[1], fmt(ends), 'PX', math.ceil(tonumber(ARGV[1]) * 1000) + 1000)
-  current = ends
-end
-return fmt(current - now)
-"""
-)
 
 # KEYS: token. Returns {sealed value, lifetime, remaining ms} or nil.
 TOKEN_READ = """
@@ -182,9 +88,11 @@ class CredentialKeys:
     """The Redis keys of one credential at one API host.
 
     Attributes:
-        log: Sorted set of send slots: member = permit id, score = until when it counts.
+        log: Sorted set of send slots (see :mod:`aura_async.redis._limit_scripts`).
         cooldown: The Redis time until which nobody sends (after a 429).
-        epoch: A random id of the log's lifetime; a change means data was lost.
+        state: Hash of the log's id, when its newest entry stops counting, and
+            the configurations in use.
+        tombstones: Sorted set of the slots given back by callers that gave up.
         token: Hash of the shared access token (``sealed``, ``lifetime``, ``id``).
         token_lock: Held by the process fetching a new token.
         probe: Written and deleted by the readiness check.
@@ -192,7 +100,8 @@ class CredentialKeys:
 
     log: str
     cooldown: str
-    epoch: str
+    state: str
+    tombstones: str
     token: str
     token_lock: str
     probe: str
@@ -214,31 +123,14 @@ def credential_keys(prefix: str, origin: str, client_id: str) -> CredentialKeys:
     return CredentialKeys(
         log=f"{base}:log",
         cooldown=f"{base}:cooldown",
-        epoch=f"{base}:epoch",
+        state=f"{base}:state",
+        tombstones=f"{base}:tombstones",
         token=f"{base}:token",
         token_lock=f"{base}:token-lock",
         probe=f"{base}:probe",
     )
 
 
-# A send exactly ``per`` after a completion must not share its server window: the
-# Redis clock and the API gateway's clock may tick a little apart.
-HOLD_EPSILON = 0.005
-
-
 def seconds(value: float) -> str:
     """Format seconds as the scripts expect them (six decimals)."""
     return f"{value:.6f}"
-
-
-def completion_offset(*, sent: bool, answered: bool, margin: float) -> str:
-    """Return the :data:`RECORD` offset of a finished send.
-
-    Args:
-        sent: False if the request provably never left: its slot is removed.
-        answered: False if no complete answer came back: held ``margin`` longer.
-        margin: The rate limit's safety margin, in seconds.
-    """
-    if not sent:
-        return "-"
-    return seconds(HOLD_EPSILON + (0.0 if answered else margin))

@@ -105,7 +105,7 @@ async def test_keys_name_the_host_and_a_hash_never_the_id_or_secret_and_all_expi
     await backend.aclose()
     keys = await side_redis.keys("*")
     host = emu.url.removeprefix("http://")
-    assert sorted(key.rsplit(":", 1)[1] for key in keys) == ["epoch", "log", "token"]
+    assert sorted(key.rsplit(":", 1)[1] for key in keys) == ["log", "state", "token"]
     for key in keys:
         assert key.startswith(f"aura_async:{{{host}:")
         assert emu.client_id not in key

@@ -69,7 +69,8 @@ async def _never_fetch() -> TokenGrant:
 
 def test_every_key_of_a_credential_is_in_one_slot() -> None:
     keys = credential_keys("aura_async", "https://api.neo4j.io", "some-client-id")
-    names = [keys.log, keys.cooldown, keys.epoch, keys.token, keys.token_lock, keys.probe]
+    names = [keys.log, keys.cooldown, keys.state, keys.tombstones]
+    names += [keys.token, keys.token_lock, keys.probe]
     assert len({key_slot(name.encode()) for name in names}) == 1
 
 

@@ -12,7 +12,8 @@ import redis.asyncio
 from aura_async import AuraConfigurationError, AuraConnectionError, RateLimit
 from aura_async.redis import RedisBackend, RedisBackendError
 from aura_async.redis._fallback import local_share
-from aura_async.redis._scripts import completion_offset, credential_keys
+from aura_async.redis._limit_scripts import completion_offset
+from aura_async.redis._scripts import credential_keys
 
 
 @pytest.mark.parametrize(
@@ -72,10 +73,12 @@ def test_keys_name_the_api_host_and_a_hash_of_the_client_id(origin: str, host: s
     keys = credential_keys("ns", origin, "my-client")
     digest = hashlib.sha256(b"my-client").hexdigest()[:32]
     base = f"ns:{{{host}:{digest}}}"
-    assert (keys.log, keys.cooldown, keys.epoch, keys.token, keys.token_lock) == (
+    names = (keys.log, keys.cooldown, keys.state, keys.tombstones, keys.token, keys.token_lock)
+    assert names == (
         f"{base}:log",
         f"{base}:cooldown",
-        f"{base}:epoch",
+        f"{base}:state",
+        f"{base}:tombstones",
         f"{base}:token",
         f"{base}:token-lock",
     )
@@ -92,8 +95,8 @@ def test_credentials_at_other_hosts_or_ids_get_other_keys() -> None:
     [
         (False, True, "-"),
         (False, False, "-"),
-        (True, True, "0.005000"),
-        (True, False, "0.255000"),
+        (True, True, "+0.005000"),
+        (True, False, "+0.255000"),
     ],
 )
 def test_a_finished_send_is_recorded_with_its_hold(sent: bool, answered: bool, offset: str) -> None:
