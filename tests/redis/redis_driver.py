@@ -8,9 +8,11 @@ at once), makes its calls, and prints one JSON line: its outcome.
 
 Settings: ``url``, ``client_id``, ``redis_url``, ``requests``, ``per``,
 ``calls``, ``mode`` (``burst``: all calls at once; ``sequential``: one after
-another), ``timeout``, and optionally ``shift`` (seconds added to this
+another; ``for``: ``calls`` callers, each calling one after another for
+``seconds``), ``timeout``, and optionally ``shift`` (seconds added to this
 process's wall clock, with time-machine), ``reject_path`` (a path requested
-first, once) and ``fallback_share``.
+first, once), ``path`` (requested instead of listing tenants), ``lease`` and
+``fallback_share``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import datetime
+import functools
 import json
 import os
 import sys
@@ -31,6 +34,8 @@ from aura_async.redis import RedisBackend
 
 # Quick retries: a test's 429 cooldown comes from Retry-After, not from backoff.
 _RETRY = RetryPolicy(max_retries=3, backoff_base=0.01, backoff_cap=0.05)
+# Bounds each caller of the ``for`` mode.
+_MAX_CALLS = 10_000
 
 
 async def _one(call: Any, errors: collections.Counter[str]) -> bool:
@@ -42,26 +47,42 @@ async def _one(call: Any, errors: collections.Counter[str]) -> bool:
     return True
 
 
+async def _until(ends: float, call: Any, errors: collections.Counter[str]) -> int:
+    ok = 0
+    for _ in range(_MAX_CALLS):
+        if time.monotonic() >= ends:
+            break
+        ok += await _one(call, errors)
+    return ok
+
+
 async def _calls(client: AuraClient, settings: dict[str, Any]) -> dict[str, Any]:
     errors: collections.Counter[str] = collections.Counter()
     ok = 0
     if settings.get("reject_path"):
         ok += await _one(lambda: client.request("GET", settings["reject_path"]), errors)
+    call = client.tenants.list
+    if settings.get("path"):
+        call = functools.partial(client.request, "GET", settings["path"])
     if settings["mode"] == "burst":
-        done = await asyncio.gather(
-            *(_one(client.tenants.list, errors) for _ in range(settings["calls"]))
-        )
+        done = await asyncio.gather(*(_one(call, errors) for _ in range(settings["calls"])))
+        ok += sum(done)
+    elif settings["mode"] == "for":
+        ends = time.monotonic() + settings["seconds"]
+        done = await asyncio.gather(*(_until(ends, call, errors) for _ in range(settings["calls"])))
         ok += sum(done)
     else:
         for _ in range(settings["calls"]):
-            ok += await _one(client.tenants.list, errors)
+            ok += await _one(call, errors)
     return {"ok": ok, "errors": dict(errors)}
 
 
 async def _run(settings: dict[str, Any]) -> dict[str, Any]:
     rate = RateLimit(settings["requests"], per=settings["per"])
     async with RedisBackend.from_url(
-        settings["redis_url"], fallback_share=settings.get("fallback_share")
+        settings["redis_url"],
+        fallback_share=settings.get("fallback_share"),
+        lease=settings.get("lease", 10.0),
     ) as backend:
         await backend.ping()
         async with AuraClient(

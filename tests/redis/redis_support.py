@@ -94,6 +94,48 @@ async def run_workers(
                 await process.wait()
 
 
+async def start_workers(
+    workers: Sequence[dict[str, Any]], secret: str
+) -> list[asyncio.subprocess.Process]:
+    """Start one worker process per settings dict, wait until each is ready, then start them.
+
+    The caller owns the processes: :func:`finish_workers` collects them.
+    """
+    processes: list[asyncio.subprocess.Process] = []
+    try:
+        for settings in workers:
+            processes.append(await _start(settings, secret))
+        for process in processes:
+            await _ready(process)
+        for process in processes:
+            assert process.stdin is not None
+            process.stdin.write(b"go\n")
+            await process.stdin.drain()
+    except BaseException:
+        await finish_workers(processes)
+        raise
+    return processes
+
+
+async def finish_workers(
+    processes: Sequence[asyncio.subprocess.Process],
+) -> list[dict[str, Any] | None]:
+    """Collect each worker's outcome (None for one that was killed); kill any left over."""
+    outcomes: list[dict[str, Any] | None] = []
+    try:
+        for process in processes:
+            if process.returncode is not None and process.returncode < 0:
+                outcomes.append(None)
+            else:
+                outcomes.append(await _finish(process))
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    return outcomes
+
+
 def utilisation(entries: Sequence[JournalEntry], requests: int, per: float) -> float:
     """Return how much of the allowance a saturated run used, from the server's receipts.
 
