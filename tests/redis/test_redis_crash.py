@@ -12,8 +12,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from aura_async.testing import AuraEmulator, Fault, ServerRateLimit
 from tests.redis.redis_support import finish_workers, start_workers
+
+# Timing-heavy: one at a time under xdist (see tests/conftest.py).
+pytestmark = pytest.mark.slow
 
 LIMIT = 20
 PER = 1.0

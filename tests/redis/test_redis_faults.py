@@ -28,6 +28,9 @@ from aura_async.testing import AuraEmulator, Fault, ServerRateLimit
 from tests.redis.redis_fleet import Fleet, Proxy, redis_pid, stopped
 from tests.redis.redis_support import wait_until
 
+# Timing-heavy: one at a time under xdist (see tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 LIMIT = 10
 PER = 1.0
 RATE = RateLimit(LIMIT, per=PER)

@@ -65,6 +65,7 @@ async def test_a_send_in_flight_longer_than_its_lease_keeps_its_slot(redis_url: 
         (await asyncio.wait_for(waiting, 5.0)).release()
 
 
+@pytest.mark.slow
 async def test_the_slots_of_a_killed_process_free_within_a_lease_and_a_window(
     redis_url: str,
 ) -> None:
