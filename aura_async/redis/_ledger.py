@@ -57,6 +57,8 @@ class LogView:
         self.until = 0.0
         self.per = rate.per
         self.witness: tuple[str, float] | None = None
+        self.seq = 0
+        self.now = 0.0
         self._offset = 0.0
         self._warned = False
 
@@ -71,12 +73,15 @@ class LogView:
             new_id=uuid.uuid4().hex,
             known_until=self.until,
             witness=self.witness,
+            known_seq=self.seq,
         )
 
     def absorb(self, reply: Sequence[object], local_now: float) -> Observed:
-        """Take in a script's reply (its last six values); warn once about a stricter limit."""
-        seen = observed([as_text(value) for value in reply[-6:]])
-        self.epoch, self.until, self.per = seen.epoch, seen.until, seen.per
+        """Take in a script's reply (its last seven values); warn once about a stricter limit."""
+        seen = observed([as_text(value) for value in reply[-7:]])
+        fresh = seen.lost or seen.epoch != self.epoch
+        self.seq = seen.seq if fresh else max(self.seq, seen.seq)
+        self.epoch, self.until, self.per, self.now = seen.epoch, seen.until, seen.per, seen.now
         self._offset = seen.now - local_now
         if seen.lost:
             self.witness = None  # it is missing: the restore re-adds it
@@ -131,6 +136,10 @@ class Ledger:
 
     def hold(self, member: str) -> None:
         """Note a slot admitted in Redis and in flight: renew its lease until it completes."""
+        self._view.witness = (member, self._view.now + self._view.lease)
+        self._renew(member)
+
+    def _renew(self, member: str) -> None:
         if not self._leased:
             self._next_renewal = self._loop.time() + self._view.lease / 2
         self._leased.add(member)
@@ -144,7 +153,7 @@ class Ledger:
     def lease(self, member: str) -> None:
         """Write a lease for ``member`` (a send not yet in Redis) soon, then renew it."""
         self.record(member, self._lease_action())
-        self.hold(member)
+        self._renew(member)
 
     async def write(self, items: list[Item]) -> None:
         """Write ``items`` now (e.g. a fallback's sends, before sharing through Redis again).
@@ -159,6 +168,8 @@ class Ledger:
         self._leased.discard(member)
         if action == "-":
             self._recent.pop(member, None)
+            if self._view.witness is not None and self._view.witness[0] == member:
+                self._view.witness = None  # it leaves the log
         if self._closing:
             return  # a slot released after close stays held until its lease ends
         if len(self._pending) >= _MAX_PENDING:

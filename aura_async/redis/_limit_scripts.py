@@ -9,9 +9,11 @@ The keys of a credential's limiter (all under one hash tag, so one Cluster slot)
 - ``log``: sorted set, one member per send slot, scored with the Redis time from
   which it counts ``per`` more seconds: ``now + lease`` while in flight (renewed
   by its process's heartbeat), the completion time once answered.
-- ``state``: hash: ``id`` (a random id of the log's lifetime), ``until`` (when
-  the newest entry of the log stops counting) and one ``c:<requests>:<per>:<lease>``
-  field per configuration in use, valued with when it was last used.
+- ``state``: hash: ``id`` (a random id of the log's lifetime), ``seq`` (counts
+  the scripts that ran: it never goes down, unless Redis went back in time),
+  ``until`` (when the newest entry of the log stops counting) and one
+  ``c:<requests>:<per>:<lease>`` field per configuration in use, valued with
+  when it was last used.
 - ``tombstones``: sorted set of the slots given back by callers that gave up, so
   that an admission script that runs late cannot take them again.
 - ``cooldown``: the Redis time until which nobody sends.
@@ -49,7 +51,7 @@ local function fmt(seconds) return string.format('%.6f', seconds) end
 
 # KEYS: log, cooldown, state, tombstones.
 # ARGV (the head): requests, per, lease, margin, known id ('' if none), new id,
-#   known until, witness member ('' if none), witness score.
+#   known until, witness member ('' if none), witness score, known seq.
 # The strictest configuration in use applies: the fewest requests in the longest
 # window. A configuration is in use until its lease and window after its last script.
 _ENTER = (
@@ -83,11 +85,14 @@ local lost, resume = 0, now + per + margin
 if ARGV[5] ~= '' and ARGV[5] ~= id and tonumber(ARGV[7]) > now then
   -- The state this process wrote to is gone (flush, restart, eviction).
   lost = 1
+elseif ARGV[5] == id and tonumber(ARGV[10]) > tonumber(state['seq'] or '0') then
+  -- Redis went back in time (a promoted replica, an older snapshot): sends
+  -- recorded since are missing. Every send before now counts until a window
+  -- from now at the latest.
+  lost = 1
 elseif ARGV[8] ~= '' and tonumber(ARGV[9]) > now - per
     and not redis.call('ZSCORE', LOG, ARGV[8]) then
-  -- A recent send of this process is missing: the log is older than it should be
-  -- (a promoted replica, an older snapshot). Every send before now counts until
-  -- a window from now at the latest.
+  -- A recent send of this process is missing: the log is older than it should be.
   lost = 1
 elseif counted > now and redis.call('EXISTS', LOG) == 0 then
   -- The log went but its state stayed: its sends counted until then.
@@ -100,7 +105,7 @@ end
 )
 
 # Records when the newest entry stops counting and gives every key one expiry.
-# Appends {id, until, now, requests, per, lost} to the reply `head`.
+# Appends {id, until, now, requests, per, lost, seq} to the reply `head`.
 _FINISH = """
 local function finish(head)
   local newest = redis.call('ZRANGE', LOG, -1, -1, 'WITHSCORES')
@@ -109,6 +114,7 @@ local function finish(head)
     ends = tonumber(newest[2]) + per
   end
   redis.call('HSET', STATE, 'until', fmt(ends))
+  local seq = redis.call('HINCRBY', STATE, 'seq', 1)
   local expires = math.ceil((math.max(ends, now) + lease + per + 1) * 1000)
   redis.call('PEXPIREAT', LOG, expires)
   redis.call('PEXPIREAT', STATE, expires)
@@ -118,14 +124,14 @@ local function finish(head)
     local ends_ms = math.ceil(tonumber(cooldown) * 1000) + 1000
     redis.call('PEXPIREAT', COOLDOWN, math.max(expires, ends_ms))
   end
-  for _, value in ipairs({id, fmt(ends), fmt(now), requests, fmt(per), lost}) do
+  for _, value in ipairs({id, fmt(ends), fmt(now), requests, fmt(per), lost, seq}) do
     table.insert(head, value)
   end
   return head
 end
 """
 
-_HEAD = 9
+_HEAD = 10
 
 # ARGV: the head, in-flight threshold seconds, then the members to admit.
 # Returns {admitted, wait, ...finish}: wait is '0' after an admission, the
@@ -143,7 +149,7 @@ redis.call('ZREMRANGEBYSCORE', TOMBS, '-inf', fmt(now))
 redis.call('ZREMRANGEBYSCORE', LOG, '-inf', fmt(now - per))
 local count = redis.call('ZCARD', LOG)
 local admitted = 0
-for i = 11, #ARGV do
+for i = 12, #ARGV do
   if count + admitted >= requests then
     break
   end
@@ -152,13 +158,13 @@ for i = 11, #ARGV do
     admitted = admitted + 1
   end
 end
-if admitted > 0 or #ARGV == 10 or count < requests then
+if admitted > 0 or #ARGV == 11 or count < requests then
   return finish({admitted, '0'})
 end
 local index = count - requests
 local oldest = redis.call('ZRANGE', LOG, index, index, 'WITHSCORES')
 local leaves = tonumber(oldest[2])
-if leaves > now + tonumber(ARGV[10]) then
+if leaves > now + tonumber(ARGV[11]) then
   return finish({0, '-1'})
 end
 return finish({0, fmt(leaves + per - now)})
@@ -174,7 +180,7 @@ RECORD = (
     _ENTER
     + _FINISH
     + """
-for i = 10, #ARGV, 2 do
+for i = 11, #ARGV, 2 do
   local member, action = ARGV[i], ARGV[i + 1]
   local kind, value = string.sub(action, 1, 1), tonumber(string.sub(action, 2))
   if kind == '-' then
@@ -235,6 +241,7 @@ def script_head(
     new_id: str,
     known_until: float,
     witness: tuple[str, float] | None,
+    known_seq: int,
 ) -> list[object]:
     """Return the arguments every limiter script starts with (see :data:`ACQUIRE`).
 
@@ -246,11 +253,12 @@ def script_head(
         known_id: The log's id this process last saw ('' if none).
         new_id: The id to give the log if it has none.
         known_until: When the newest entry stopped counting, at this process's last look.
-        witness: A recent completed send of this process and its score, or None.
+        witness: A recent send of this process and its score, or None.
+        known_seq: The highest ``seq`` of the log this process has seen.
     """
     member, score = witness if witness is not None else ("", 0.0)
     head: list[object] = [requests, seconds(per), seconds(lease), seconds(margin), known_id]
-    head += [new_id, seconds(known_until), member, seconds(score)]
+    head += [new_id, seconds(known_until), member, seconds(score), known_seq]
     assert len(head) == _HEAD
     return head
 
@@ -267,6 +275,7 @@ class Observed:
         per: The window in force, in seconds.
         lost: True if the script found that sends recorded before were lost
             (everyone now waits, and this process should re-add its sends).
+        seq: How many scripts have run on the log (it never goes down).
     """
 
     epoch: str
@@ -275,9 +284,12 @@ class Observed:
     requests: int
     per: float
     lost: bool
+    seq: int
 
 
 def observed(tail: Sequence[str]) -> Observed:
-    """Parse the six values every limiter script's reply ends with (as text)."""
-    epoch, until, now, requests, per, lost = tail[-6:]
-    return Observed(epoch, float(until), float(now), int(requests), float(per), lost == "1")
+    """Parse the seven values every limiter script's reply ends with (as text)."""
+    epoch, until, now, requests, per, lost, seq = tail[-7:]
+    return Observed(
+        epoch, float(until), float(now), int(requests), float(per), lost == "1", int(seq)
+    )

@@ -249,3 +249,18 @@ async def test_a_log_older_than_a_process_knows_pauses_everyone_and_gets_its_sen
 
 async def _present(side: redis.asyncio.Redis, members: list[str]) -> bool:
     return set(members) <= set(await side.zrange(KEYS.log, 0, -1))
+
+
+async def test_a_state_that_went_back_in_time_pauses_everyone_one_window(
+    backend: RedisBackend, side_redis: redis.asyncio.Redis
+) -> None:
+    per = 0.5
+    limiter = backend.limiter(RateLimit(5, per=per), origin=ORIGIN, client_id=CLIENT_ID)
+    for _ in range(2):
+        (await limiter.acquire()).release()
+    await wait_until(lambda: _completed_count(side_redis, 2))
+    # An older copy of the state: every send is still there, but fewer scripts ran.
+    await side_redis.hincrby(KEYS.state, "seq", -2)
+    went_back = await _redis_now(side_redis)
+    (await asyncio.wait_for(limiter.acquire(), 5.0)).release()
+    assert await _redis_now(side_redis) - went_back >= per
