@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 
 from aura_async._config import RateLimit
 from aura_async.redis._calls import RedisBackendError, RedisCalls, as_text
+from aura_async.redis._doze import Doze
 from aura_async.redis._limit_scripts import Observed, observed, script_head
 from aura_async.redis._scripts import CredentialKeys, seconds
 
@@ -131,7 +132,7 @@ class Ledger:
         self._restore = False
         self._next_renewal = 0.0
         self._closing = False
-        self._wakeup: asyncio.Future[None] | None = None
+        self._doze = Doze()
         self._task: asyncio.Task[None] | None = None
 
     def hold(self, member: str) -> None:
@@ -204,8 +205,8 @@ class Ledger:
     def _wake(self) -> None:
         if self._task is None or self._task.done():
             self._task = self._loop.create_task(self._run(), name="aura_async-redis-ledger")
-        elif self._wakeup is not None and not self._wakeup.done():
-            self._wakeup.set_result(None)
+        else:
+            self._doze.wake()
 
     async def _run(self) -> None:
         backoff = _BACKOFF
@@ -214,7 +215,7 @@ class Ledger:
             if step is None:
                 if self._closing or not self._leased:
                     return
-                await self._sleep(self._next_renewal - self._loop.time())
+                await self._doze.sleep(self._next_renewal - self._loop.time())
                 continue
             kind, batch = step
             try:
@@ -282,16 +283,3 @@ class Ledger:
             del self._recent[member]
         while len(self._recent) > _MAX_RECENT:
             del self._recent[next(iter(self._recent))]
-
-    async def _sleep(self, delay: float) -> None:
-        self._wakeup = self._loop.create_future()
-        handle = self._loop.call_later(max(0.0, delay), self._wakeup_now)
-        try:
-            await self._wakeup
-        finally:
-            self._wakeup = None
-            handle.cancel()
-
-    def _wakeup_now(self) -> None:
-        if self._wakeup is not None and not self._wakeup.done():
-            self._wakeup.set_result(None)

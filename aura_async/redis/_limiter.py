@@ -28,6 +28,7 @@ from aura_async._config import RateLimit
 from aura_async._ratelimit import Permit
 from aura_async._waiters import WaiterQueue
 from aura_async.redis._calls import RedisBackendError, RedisCalls, as_text
+from aura_async.redis._doze import Doze
 from aura_async.redis._fallback import Fallback
 from aura_async.redis._ledger import Ledger, LogView
 from aura_async.redis._limit_scripts import HOLD_EPSILON, completion_offset
@@ -111,7 +112,7 @@ class RedisLimiter:
         self._ledger: Ledger | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiters: WaiterQueue[Any] = WaiterQueue(on_empty=self._poke)
-        self._wakeup: asyncio.Future[None] | None = None
+        self._doze = Doze()
         self._cooldown_until = 0.0
         self._names = itertools.count()
         self._process = uuid.uuid4().hex[:16]
@@ -199,19 +200,8 @@ class RedisLimiter:
             self._tasks[name] = loop.create_task(run(), name=f"aura_async-redis-{name}")
 
     def _poke(self) -> None:
-        if self._wakeup is not None and not self._wakeup.done():
-            self._wakeup.set_result(None)
+        self._doze.wake()
 
-    async def _sleep(self, delay: float) -> None:
-        """Sleep for ``delay``, returning early when poked."""
-        loop = self._bind_loop()
-        self._wakeup = loop.create_future()
-        handle = loop.call_later(max(0.0, delay), self._poke)
-        try:
-            await self._wakeup
-        finally:
-            self._wakeup = None
-            handle.cancel()
 
     async def _pump(self) -> None:
         loop = self._bind_loop()
@@ -219,7 +209,7 @@ class RedisLimiter:
             if self.fallback is not None:
                 await self._serve_fallback(self.fallback)
             elif self._cooldown_until > loop.time():
-                await self._sleep(self._cooldown_until - loop.time())
+                await self._doze.sleep(self._cooldown_until - loop.time())
             else:
                 await self._admit_batch()
 
@@ -244,7 +234,7 @@ class RedisLimiter:
                 self.ledger.hold(member)
                 waiter.set_result(_RedisPermit(self, member))
         if admitted == 0:
-            await self._sleep(_POLL if wait is None else min(wait, _MAX_SLEEP))
+            await self._doze.sleep(_POLL if wait is None else min(wait, _MAX_SLEEP))
 
     async def _try_admit(self, members: list[str]) -> tuple[int, float | None]:
         """Run the acquire script; return (admitted, wait or None if unknown)."""
@@ -289,7 +279,7 @@ class RedisLimiter:
         loop = self._bind_loop()
         wait = max(fallback.quarantine_until, self._cooldown_until) - loop.time()
         if wait > 0:
-            await self._sleep(wait)
+            await self._doze.sleep(wait)
             return
         while (waiter := self._waiters.pop()) is not None:
             waiter.set_result(fallback)

@@ -56,3 +56,10 @@ async def backend(redis_url: str) -> AsyncIterator[RedisBackend]:
     """A backend on the session server."""
     async with RedisBackend.from_url(redis_url) as shared:
         yield shared
+
+
+@pytest.fixture
+async def other_backend(redis_url: str) -> AsyncIterator[RedisBackend]:
+    """A second backend on the same Redis: another process, as far as Redis can tell."""
+    async with RedisBackend.from_url(redis_url) as shared:
+        yield shared

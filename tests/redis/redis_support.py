@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import redis.asyncio
+
 from aura_async.testing import JournalEntry
 
 DRIVER = Path(__file__).with_name("redis_driver.py")
@@ -36,6 +38,12 @@ async def wait_until(
             return
         await asyncio.sleep(step)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+async def redis_now(side: redis.asyncio.Redis) -> float:
+    """The Redis server's clock, in seconds."""
+    seconds, micros = await side.time()
+    return float(seconds) + micros / 1e6
 
 
 async def _start(settings: dict[str, Any], secret: str) -> asyncio.subprocess.Process:

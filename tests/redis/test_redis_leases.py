@@ -24,24 +24,12 @@ from aura_async import RateLimit
 from aura_async.redis import RedisBackend, RedisBackendError
 from aura_async.redis._scripts import credential_keys
 from aura_async.redis._server import RedisServer
-from tests.redis.redis_support import wait_until
+from tests.redis.redis_support import redis_now, wait_until
 
 ORIGIN = "https://api.neo4j.io"
 CLIENT_ID = "client-one"
 KEYS = credential_keys("aura_async", ORIGIN, CLIENT_ID)
 HOLDER = Path(__file__).with_name("redis_holder.py")
-
-
-@pytest.fixture
-async def other_backend(redis_url: str) -> AsyncIterator[RedisBackend]:
-    """A second backend on the same Redis: another process, as far as Redis can tell."""
-    async with RedisBackend.from_url(redis_url) as shared:
-        yield shared
-
-
-async def _redis_now(side: redis.asyncio.Redis) -> float:
-    seconds, micros = await side.time()
-    return float(seconds) + micros / 1e6
 
 
 async def _scores(side: redis.asyncio.Redis) -> list[float]:
@@ -161,7 +149,7 @@ async def test_a_completion_redis_does_not_take_at_once_is_kept_until_it_does(
 
 
 async def _all_completed(side: redis.asyncio.Redis) -> bool:
-    now = await _redis_now(side)
+    now = await redis_now(side)
     scores = await _scores(side)
     return bool(scores) and all(score < now for score in scores)
 
@@ -202,7 +190,7 @@ async def test_the_log_expires_after_its_newest_entry_not_a_callers_ttl(
 
 
 async def _one_completed(side: redis.asyncio.Redis) -> bool:
-    now = await _redis_now(side)
+    now = await redis_now(side)
     return any(score < now for score in await _scores(side))
 
 
@@ -220,11 +208,11 @@ async def test_a_lost_log_whose_state_survived_holds_everyone_until_it_stops_cou
     other = other_backend.limiter(rate, origin=ORIGIN, client_id=CLIENT_ID)
     (await asyncio.wait_for(other.acquire(), 5.0)).release()
     # The other process never saw those sends, yet waited for them to stop counting.
-    assert await _redis_now(side_redis) >= until
+    assert await redis_now(side_redis) >= until
 
 
 async def _completed_count(side: redis.asyncio.Redis, count: int) -> bool:
-    now = await _redis_now(side)
+    now = await redis_now(side)
     scores = await _scores(side)
     return len(scores) == count and all(score < now for score in scores)
 
@@ -239,12 +227,12 @@ async def test_a_log_older_than_a_process_knows_pauses_everyone_and_gets_its_sen
     await wait_until(lambda: _completed_count(side_redis, 2))
     members = await side_redis.zrange(KEYS.log, 0, -1)
     await side_redis.zrem(KEYS.log, *members)  # a promoted replica that missed them
-    await side_redis.zadd(KEYS.log, {"another-process:1": await _redis_now(side_redis)})
-    lost = await _redis_now(side_redis)
+    await side_redis.zadd(KEYS.log, {"another-process:1": await redis_now(side_redis)})
+    lost = await redis_now(side_redis)
     waiting = asyncio.ensure_future(limiter.acquire())
     await wait_until(lambda: _present(side_redis, members))  # re-added at once
     (await asyncio.wait_for(waiting, 5.0)).release()
-    assert await _redis_now(side_redis) - lost >= per  # everyone waited one window
+    assert await redis_now(side_redis) - lost >= per  # everyone waited one window
 
 
 async def _present(side: redis.asyncio.Redis, members: list[str]) -> bool:
@@ -261,6 +249,6 @@ async def test_a_state_that_went_back_in_time_pauses_everyone_one_window(
     await wait_until(lambda: _completed_count(side_redis, 2))
     # An older copy of the state: every send is still there, but fewer scripts ran.
     await side_redis.hincrby(KEYS.state, "seq", -2)
-    went_back = await _redis_now(side_redis)
+    went_back = await redis_now(side_redis)
     (await asyncio.wait_for(limiter.acquire(), 5.0)).release()
-    assert await _redis_now(side_redis) - went_back >= per
+    assert await redis_now(side_redis) - went_back >= per

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio
@@ -19,22 +18,10 @@ from aura_async import Permit, RateLimit
 from aura_async.redis import RedisBackend, RedisBackendError
 from aura_async.redis._limit_scripts import HOLD_EPSILON
 from aura_async.redis._scripts import credential_keys
-from tests.redis.redis_support import wait_until
+from tests.redis.redis_support import redis_now, wait_until
 
 ORIGIN = "https://api.neo4j.io"
 CLIENT_ID = "client-one"
-
-
-@pytest.fixture
-async def other_backend(redis_url: str) -> AsyncIterator[RedisBackend]:
-    """A second backend on the same Redis: another process, as far as Redis can tell."""
-    async with RedisBackend.from_url(redis_url) as shared:
-        yield shared
-
-
-async def _redis_now(side: redis.asyncio.Redis) -> float:
-    seconds, micros = await side.time()
-    return float(seconds) + micros / 1e6
 
 
 async def test_a_burst_of_the_whole_allowance_is_admitted_without_waiting(
@@ -98,7 +85,7 @@ async def test_a_completion_counts_per_seconds_plus_the_margin_if_unanswered(
     keys = credential_keys("aura_async", ORIGIN, CLIENT_ID)
     await wait_until(lambda: _score_settled(side_redis, keys.log))
     ((_, score),) = await side_redis.zrange(keys.log, 0, -1, withscores=True)
-    held = score - await _redis_now(side_redis)
+    held = score - await redis_now(side_redis)
     # The score is the Redis time until which the slot is held, before `per` more.
     assert extra - 0.2 < held <= extra + HOLD_EPSILON
 
@@ -106,7 +93,7 @@ async def test_a_completion_counts_per_seconds_plus_the_margin_if_unanswered(
 async def _score_settled(side: redis.asyncio.Redis, key: str, count: int = 1) -> bool:
     """True once every member's score is no longer its lease (the releases landed)."""
     members = await side.zrange(key, 0, -1, withscores=True)
-    now = await _redis_now(side)
+    now = await redis_now(side)
     return len(members) == count and all(score < now + 10 for _, score in members)
 
 
@@ -135,7 +122,7 @@ async def test_overlapping_cooldowns_end_at_the_later_one_not_the_sum(
         limiter.report_rejection(delay)
     await backend.aclose()  # sends the pending cooldowns
     keys = credential_keys("aura_async", ORIGIN, CLIENT_ID)
-    remaining = float(await side_redis.get(keys.cooldown)) - await _redis_now(side_redis)
+    remaining = float(await side_redis.get(keys.cooldown)) - await redis_now(side_redis)
     assert 29.0 < remaining <= 30.0
 
 
