@@ -202,7 +202,6 @@ class RedisLimiter:
     def _poke(self) -> None:
         self._doze.wake()
 
-
     async def _pump(self) -> None:
         loop = self._bind_loop()
         while self._waiters.first() is not None:
