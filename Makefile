@@ -42,12 +42,14 @@ typecheck: $(STAMP)
 
 # Tests run in parallel, one worker per core; `PYTEST_WORKERS=0` runs them in one process.
 # Tests in one xdist_group run one after another: the tests marked slow (multi-process
-# Redis and uvicorn runs, the soak) measure timing, so they must not share the cores
-# with each other (tests/conftest.py puts them in the group "slow").
+# Redis and uvicorn runs) measure timing, so they must not share the cores with each
+# other (tests/conftest.py puts them in the group "slow"). The tests marked alone (the
+# soak) run afterwards, by themselves.
 PYTEST_WORKERS ?= auto
 
 pytest: $(STAMP)
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup -m "not alone"
+	$(BIN)/pytest -q -m alone
 
 test: lint typecheck pytest
 

@@ -35,7 +35,9 @@ async def _tasks_left_over() -> int:
     return len(others)
 
 
-@pytest.mark.slow
+# Its storm must out-send the allowance from one event loop: under pytest-xdist on a
+# loaded 2-core machine it got 40 requests a second and never did (make test).
+@pytest.mark.alone
 async def test_the_soak_keeps_every_promise_under_faults() -> None:
     run = await run_soak(SoakConfig(calls=CALLS, seed=SEED))
     report = analyse(run, leftover_tasks=await _tasks_left_over())
