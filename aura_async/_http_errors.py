@@ -145,7 +145,7 @@ def error_answer(error: AuraError, statuses: ErrorStatuses = ERROR_STATUSES) -> 
 
     Args:
         error: The error an endpoint raised.
-        statuses: The mapping to use (see :func:`install_exception_handlers`).
+        statuses: The mapping to use (see :func:`~aura_async.fastapi.install_exception_handlers`).
 
     Returns:
         The answer; its body holds only the error's message, a hint, and the request id.
