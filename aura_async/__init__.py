@@ -4,6 +4,7 @@ Import the client, its configuration and the errors from here; models from
 :mod:`aura_async.models`; the emulator from :mod:`aura_async.testing`.
 """
 
+from aura_async import _logging
 from aura_async._auth import Token, TokenProvider
 from aura_async._backend import Backend
 from aura_async._bulk import BulkProgress, BulkResult, Err, Ok
@@ -77,3 +78,6 @@ __all__ = [
     "WaitTimeoutError",
     "__version__",
 ]
+
+# AURA_ASYNC_LOG=debug|info shows the client's log records on stderr (quick debugging).
+_logging.install_handler_from_env()

@@ -34,6 +34,7 @@ from aura_async._errors import (
     AuraConfigurationError,
     ClientClosedError,
 )
+from aura_async._operations import TOKEN_OPERATION, Operation, operation_for
 from aura_async._pipeline import (
     AuthMiddleware,
     BackoffMiddleware,
@@ -42,6 +43,7 @@ from aura_async._pipeline import (
 )
 from aura_async._ratelimit import Limiter
 from aura_async._retry import IDEMPOTENT_METHODS
+from aura_async._telemetry import CallObserver, watch_limiter
 from aura_async._transport import Response, api_error, send
 from aura_async._urls import api_root, check_base_url
 from aura_async._version import __version__
@@ -275,6 +277,7 @@ class AuraClient:
             )
         if core.credential is None:
             core.credential = self._credential()
+            watch_limiter(core.credential.limiter, self.client_id)
         return core.session, core.credential
 
     def _credential(self) -> Credential:
@@ -319,6 +322,7 @@ class AuraClient:
             retry=self._retry,
             timeout=self._timeout,
             logger=self.logger,
+            observer=self._observer(operation_for(method, path), method),
         )
         limiter = credential.limiter
         middlewares = (
@@ -326,20 +330,21 @@ class AuraClient:
             AuthMiddleware(ctx, credential.tokens, self._core.fetch_token),
             RateLimitMiddleware(ctx, limiter),
         )
-        raw = await send(
-            session,
-            method,
-            self._api_root + path,
-            middlewares=middlewares,
-            deadline=self._timeout.total,
-            json_body=json,
-            params=params,
-            maybe_sent=lambda: ctx.maybe_sent,
-            idempotent=ctx.idempotent,
-        )
-        self._note_deprecation(raw)
-        if raw.status >= 300 and not ctx.already_gone:
-            raise api_error(raw)
+        with ctx.observer:
+            raw = await send(
+                session,
+                method,
+                self._api_root + path,
+                middlewares=middlewares,
+                deadline=self._timeout.total,
+                json_body=json,
+                params=params,
+                maybe_sent=lambda: ctx.maybe_sent,
+                idempotent=ctx.idempotent,
+            )
+            self._note_deprecation(raw)
+            if raw.status >= 300 and not ctx.already_gone:
+                raise api_error(raw)
         if method != "GET":
             self.logger.info(
                 "%s %s accepted (%d, request id %s)", method, path, raw.status, raw.request_id
@@ -421,22 +426,25 @@ class AuraClient:
             retry=self._retry,
             timeout=self._timeout,
             logger=self.logger,
+            observer=self._observer(TOKEN_OPERATION, "POST"),
         )
         limiter = credential.limiter
-        raw = await send(
-            session,
-            "POST",
-            self.base_url + "/oauth/token",
-            middlewares=(BackoffMiddleware(ctx, limiter), RateLimitMiddleware(ctx, limiter)),
-            deadline=self._timeout.total,
-            form={"grant_type": "client_credentials"},
-            headers={
-                hdrs.AUTHORIZATION: aiohttp.encode_basic_auth(self.client_id, self.__secret.value)
-            },
-        )
-        if raw.status != 200:
-            raise api_error(raw)
-        return parse_token_response(raw)
+        with ctx.observer:
+            raw = await send(
+                session,
+                "POST",
+                self.base_url + "/oauth/token",
+                middlewares=(BackoffMiddleware(ctx, limiter), RateLimitMiddleware(ctx, limiter)),
+                deadline=self._timeout.total,
+                form={"grant_type": "client_credentials"},
+                headers={hdrs.AUTHORIZATION: self._basic_auth()},
+            )
+            if raw.status != 200:
+                raise api_error(raw)
+            return parse_token_response(raw)
+
+    def _observer(self, operation: Operation, method: str) -> CallObserver:
+        return CallObserver(operation, method=method, origin=self.base_url, logger=self.logger)
 
     def _basic_auth(self) -> str:
         return aiohttp.encode_basic_auth(self.client_id, self.__secret.value)

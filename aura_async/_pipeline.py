@@ -26,6 +26,7 @@ from aura_async._config import RetryPolicy, Timeout
 from aura_async._errors import AuraError, error_from_response, is_token_expired_response
 from aura_async._ratelimit import Limiter
 from aura_async._retry import AttemptOutcome, RetryDecision, decide, parse_retry_after
+from aura_async._telemetry import CallObserver
 from aura_async._transport import (
     PipelineError,
     classify_exception,
@@ -46,6 +47,7 @@ class CallContext:
         retry: The retry policy of this call.
         timeout: The timeouts of this call.
         logger: Where attempts are logged.
+        observer: Turns the call's attempts and waits into telemetry and log records.
         retries_done: Attempts already retried.
         maybe_sent: A request of this call may have reached the server.
         priority: The next limiter wait goes to the head of the queue.
@@ -58,6 +60,7 @@ class CallContext:
     retry: RetryPolicy
     timeout: Timeout
     logger: logging.Logger
+    observer: CallObserver
     retries_done: int = 0
     maybe_sent: bool = False
     priority: bool = False
@@ -165,18 +168,13 @@ def _log_attempt(
     decision: RetryDecision,
     elapsed: float,
 ) -> None:
-    if not ctx.logger.isEnabledFor(logging.DEBUG):
-        return
-    ctx.logger.debug(
-        "%s %s -> %s (attempt %d, %.3fs, request id %s): %s%s",
-        req.method,
-        req.url.path,
-        resp.status if resp is not None else type(exc).__name__,
-        ctx.retries_done + 1,
-        elapsed,
-        resp.headers.get("X-Request-Id") if resp is not None else None,
-        decision.action,
-        f" ({decision.reason})" if decision.reason else "",
+    ctx.observer.attempt(
+        status=resp.status if resp is not None else None,
+        error=exc,
+        decision=decision,
+        elapsed=elapsed,
+        path=req.url.path,
+        request_id=resp.headers.get("X-Request-Id") if resp is not None else None,
     )
 
 
@@ -243,6 +241,7 @@ class RateLimitMiddleware:
         """Wait for a slot, then send and read the answer within the attempt timeout."""
         if self._limiter is None:
             return await self._send(req, handler)
+        started = time.monotonic()
         try:
             permit = await self._limiter.acquire(priority=self._ctx.priority)
         except AuraError as exc:
@@ -250,6 +249,7 @@ class RateLimitMiddleware:
             # AuraConnectionError, an OSError, into its own ClientOSError.
             raise PipelineError(exc) from exc.__cause__
         self._ctx.priority = False
+        self._ctx.observer.waited_for_slot(time.monotonic() - started)
         sent = answered = True
         try:
             return await self._send(req, handler)

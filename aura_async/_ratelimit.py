@@ -23,6 +23,7 @@ from typing import Protocol
 
 from aiolimiter import AsyncLimiter
 
+from aura_async import _logging
 from aura_async._config import RateLimit
 from aura_async._waiters import WaiterQueue
 
@@ -116,6 +117,11 @@ class LocalLimiter:
         """True once sends are paced by a small-burst bucket."""
         return self._bucket is not None
 
+    @property
+    def waiting(self) -> int:
+        """The calls waiting for a slot."""
+        return len(self._waiters)
+
     def sends_in_window(self) -> int:
         """Return the sends that still occupy a slot (in flight or recently completed)."""
         self._prune(self._loop.time())
@@ -163,13 +169,7 @@ class LocalLimiter:
         self._bucket = AsyncLimiter(burst, burst * self.rate.per / self.rate.requests)
         # The server's own budget is exhausted right now: start with a full bucket.
         self._bucket_needs_fill = True
-        _log.info(
-            "the server limits more strictly than %d per %gs in a sliding window; "
-            "pacing sends with a burst of %d from now on",
-            self.rate.requests,
-            self.rate.per,
-            burst,
-        )
+        _logging.paced(_log, self.rate.requests, self.rate.per, burst)
 
     def _ready_now(self) -> bool:
         if self._delay(self._loop.time()) != 0.0:

@@ -53,6 +53,12 @@ _SHARED_OPTIONS = (
         ),
     ),
     _shared("--debug", is_flag=True, help="Show full tracebacks and DEBUG logs."),
+    _shared(
+        "--verbose",
+        "-v",
+        is_flag=True,
+        help="Log each retry, 429 cooldown and token fetch [env: AURA_ASYNC_LOG=info].",
+    ),
     _shared("--client-id", metavar="ID", help="API client id [env: AURA_CLIENT_ID]."),
     _shared(
         "--client-secret", metavar="SECRET", help="API client secret [env: AURA_CLIENT_SECRET]."

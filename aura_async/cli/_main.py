@@ -16,6 +16,7 @@ import click
 from rich.console import Console
 from rich.logging import RichHandler
 
+from aura_async import _logging as aura_logging
 from aura_async.cli._app import cli
 from aura_async.cli._errors import describe_error
 from aura_async.cli._output import Output
@@ -44,7 +45,7 @@ def run(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = N
     if isinstance(parsed, int):
         return parsed
     out = Output.create(json_mode=settings.json)
-    _configure_logging(settings.debug, out.stderr)
+    _configure_logging(settings, out.stderr, os.environ if environ is None else environ)
     runtime = Runtime(settings, out, os.environ if environ is None else environ)
     return _execute(parsed, runtime)
 
@@ -79,9 +80,23 @@ def _execute(action: Action, runtime: Runtime) -> int:
         return EXIT_FAILURE
 
 
-def _configure_logging(debug: bool, console: Console) -> None:
-    """Send log records to stderr, above any progress bar: DEBUG with --debug, else WARNING."""
-    handler = RichHandler(console=console, show_time=debug, show_path=False, markup=False)
+def _configure_logging(settings: Settings, console: Console, environ: Mapping[str, str]) -> None:
+    """Send log records to stderr, above any progress bar.
+
+    The client's records: DEBUG with --debug, INFO with --verbose, else what
+    ``AURA_ASYNC_LOG`` asks for, else WARNING; other libraries' records: DEBUG
+    with --debug, else WARNING.
+    """
+    debug = settings.debug
     root = logging.getLogger()
-    root.addHandler(handler)
+    others = _handler(console, debug)
+    others.addFilter(lambda record: not record.name.startswith(aura_logging.LOGGER_NAME))
+    root.addHandler(others)
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    level = logging.DEBUG if debug else logging.INFO if settings.verbose else None
+    level = level or aura_logging.level_from_env(environ) or logging.WARNING
+    aura_logging.install_handler(level, handler=_handler(console, debug))
+
+
+def _handler(console: Console, debug: bool) -> logging.Handler:
+    return RichHandler(console=console, show_time=debug, show_path=False, markup=False)

@@ -43,6 +43,7 @@ class Settings:
     Attributes:
         json: Machine output: JSON on stdout and nothing else.
         debug: Full tracebacks and DEBUG logging on stderr.
+        verbose: The client's INFO records (retries, cooldowns, token fetches) on stderr.
         emulator: Run against an embedded emulator instead of the API.
         client_id: From ``--client-id`` (else ``AURA_CLIENT_ID``).
         client_secret: From ``--client-secret`` (else ``AURA_CLIENT_SECRET``).
@@ -52,6 +53,7 @@ class Settings:
 
     json: bool = False
     debug: bool = False
+    verbose: bool = False
     emulator: bool = False
     client_id: str | None = None
     client_secret: str | None = attrs.field(default=None, repr=False)
