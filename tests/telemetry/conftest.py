@@ -1,12 +1,12 @@
-"""The real OpenTelemetry SDK, installed once per test process, read in memory.
+"""The real OpenTelemetry SDK, in memory: a span exporter and a metric reader.
 
-The global providers can be set only once per process, so every test of this
-directory shares them: spans are cleared before each test, and metrics are read
-as differences between two collections.
+Each test gets fresh global providers, removed again after it (with the reset
+functions of opentelemetry-test-utils), so no other test runs with an SDK on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.test.globals_test import reset_metrics_globals, reset_trace_globals
 
 Points = dict[tuple[str, frozenset[tuple[str, Any]]], float]
 
@@ -26,11 +27,9 @@ class Otel:
     def __init__(self) -> None:
         self.spans = InMemorySpanExporter()
         self.reader = InMemoryMetricReader()
-        self.tracer_provider = TracerProvider()
+        self.tracer_provider = TracerProvider(shutdown_on_exit=False)
         self.tracer_provider.add_span_processor(SimpleSpanProcessor(self.spans))
-        self.meter_provider = MeterProvider(metric_readers=[self.reader])
-        trace.set_tracer_provider(self.tracer_provider)
-        metrics.set_meter_provider(self.meter_provider)
+        self.meter_provider = MeterProvider(metric_readers=[self.reader], shutdown_on_exit=False)
 
     def finished(self, prefix: str = "aura ") -> list[ReadableSpan]:
         """The finished spans whose name starts with ``prefix``, in end order."""
@@ -49,17 +48,19 @@ class Otel:
         return points
 
 
-_otel: Otel | None = None
-
-
 @pytest.fixture
-def otel() -> Otel:
-    """The SDK (installed on first use in this process), with no finished spans yet."""
-    global _otel
-    if _otel is None:
-        _otel = Otel()
-    _otel.spans.clear()
-    return _otel
+def otel() -> Iterator[Otel]:
+    """Fresh SDK providers, installed as the global ones for this test only."""
+    sdk = Otel()
+    trace.set_tracer_provider(sdk.tracer_provider)
+    metrics.set_meter_provider(sdk.meter_provider)
+    try:
+        yield sdk
+    finally:
+        reset_trace_globals()
+        reset_metrics_globals()
+        sdk.tracer_provider.shutdown()
+        sdk.meter_provider.shutdown()
 
 
 def delta(before: Points, after: Points, name: str, labels: dict[str, Any] | None = None) -> float:
