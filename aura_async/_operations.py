@@ -6,6 +6,8 @@ raw URLs unbounded in number). A pure lookup, tested against the spec's contract
 
 from __future__ import annotations
 
+import functools
+
 import attrs
 
 __all__ = ["ROUTES", "TOKEN_OPERATION", "Operation", "operation_for"]
@@ -72,13 +74,19 @@ def _segments(path: str) -> tuple[str, ...]:
     return tuple(path.strip("/").split("/"))
 
 
-# Literal segments win over parameters (``/instances/sizing`` is not an instance id).
-_TABLE: dict[tuple[str, int], list[tuple[tuple[str, ...], str, str, str]]] = {}
+# (literal segments by position, position of the last id) of each route, by method
+# and segment count; literal-only routes first (``/instances/sizing`` is no id).
+_Route = tuple[tuple[tuple[int, str], ...], int | None, Operation]
+_TABLE: dict[tuple[str, int], list[_Route]] = {}
 for _method, _template, _op_id, _name in sorted(ROUTES, key=lambda r: r[1].count("{")):
     _parts = _segments(_template)
-    _TABLE.setdefault((_method, len(_parts)), []).append((_parts, _template, _op_id, _name))
+    _literals = tuple((i, p) for i, p in enumerate(_parts) if not p.startswith("{"))
+    _ids = [i for i, p in enumerate(_parts) if p.startswith("{")]
+    _route = (_literals, _ids[-1] if _ids else None, Operation(_name, _op_id, _template))
+    _TABLE.setdefault((_method, len(_parts)), []).append(_route)
 
 
+@functools.lru_cache(maxsize=1024)
 def operation_for(method: str, path: str) -> Operation:
     """Return the operation a request is, from its method and path below the API root.
 
@@ -90,8 +98,14 @@ def operation_for(method: str, path: str) -> Operation:
         The operation; a path outside the spec is named ``request`` with no template.
     """
     parts = _segments(path)
-    for pattern, template, op_id, name in _TABLE.get((method, len(parts)), ()):
-        ids = [p for p, t in zip(parts, pattern, strict=True) if t.startswith("{")]
-        if all(t.startswith("{") or p == t for p, t in zip(parts, pattern, strict=True)):
-            return Operation(name, op_id, template, ids[-1] if ids else None)
-    return Operation("request", None, None)
+    for literals, last_id, operation in _TABLE.get((method, len(parts)), ()):
+        if all(parts[i] == literal for i, literal in literals):
+            if last_id is None:
+                return operation
+            return Operation(
+                operation.name, operation.operation_id, operation.template, parts[last_id]
+            )
+    return _UNKNOWN
+
+
+_UNKNOWN = Operation("request", None, None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 import weakref
 from collections.abc import Iterable
@@ -29,10 +30,20 @@ try:
     from opentelemetry import context as otel_context
     from opentelemetry import metrics as otel_metrics
     from opentelemetry import trace as otel_trace
+    from opentelemetry.metrics import _internal as otel_metrics_internal
 except ImportError:  # pragma: no cover - the otel extra is not installed
     HAVE_OTEL = False
 else:
     HAVE_OTEL = True
+
+# Asking the API for its provider costs microseconds (it reads the environment each
+# time), a tenth of a call's CPU: while the API's own global is unset (no SDK set,
+# none named in the environment), the answer is "none" without asking. Should a
+# future API rename the global, the public calls are used.
+_UNSET = object()
+_FROM_ENV = any(
+    v in os.environ for v in ("OTEL_PYTHON_TRACER_PROVIDER", "OTEL_PYTHON_METER_PROVIDER")
+)
 
 __all__ = ["CallObserver", "credential_label", "outcome_of", "watch_limiter"]
 
@@ -128,6 +139,8 @@ _instruments: weakref.WeakKeyDictionary[Any, _Instruments] = weakref.WeakKeyDict
 
 def _tracer() -> Any:
     """The tracer of the configured SDK provider, or None (no SDK: no spans at all)."""
+    if getattr(otel_trace, "_TRACER_PROVIDER", _UNSET) is None and not _FROM_ENV:
+        return None
     provider = otel_trace.get_tracer_provider()
     if isinstance(provider, otel_trace.ProxyTracerProvider | otel_trace.NoOpTracerProvider):
         return None
@@ -139,6 +152,8 @@ def _tracer() -> Any:
 
 def _meters() -> _Instruments | None:
     """The instruments of the configured SDK meter provider, or None."""
+    if getattr(otel_metrics_internal, "_METER_PROVIDER", _UNSET) is None and not _FROM_ENV:
+        return None
     provider = otel_metrics.get_meter_provider()
     if type(provider).__module__.startswith("opentelemetry.metrics"):
         return None  # the API's proxy or no-op provider: no SDK configured

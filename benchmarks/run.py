@@ -23,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS = (
     "emulator_throughput",
     "overhead",
+    "telemetry_overhead",
     "limiter_scaling",
     "token_stampede",
     "memory",

@@ -11,9 +11,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 import aura_async
 from aura_async import AuraClient, AuraError, RetryPolicy
+from aura_async.fastapi import open_aura_client
 from aura_async.testing import AuraEmulator, Fault
 from tests.conftest import INSTANCE_SPEC, create_instance, make_client
 from tests.resources.scripted_api import TOKEN, scripted_api
@@ -72,6 +74,14 @@ async def timeout(emu: AuraEmulator, found: list[str]) -> None:
         await client.tenants.list()
         emu.inject(Fault("GET", "/v1/tenants", latency=5.0, times=None))
         await client.tenants.list()
+
+
+async def app_client(emu: AuraEmulator, found: list[str]) -> None:
+    app = FastAPI()
+    async with open_aura_client(app, lambda: make_client(emu), check=True) as client:
+        await client.tenants.list()
+        async with open_aura_client(app, lambda: make_client(emu)):
+            pass
 
 
 async def outcome_unknown(emu: AuraEmulator, found: list[str]) -> None:
@@ -143,6 +153,7 @@ SCENARIOS: dict[type[AuraError], Scenario] = {
     aura_async.AuraConfigurationError: configuration,
     aura_async.AuraValidationError: validation,
     aura_async.ClientClosedError: closed,
+    aura_async.AppClientError: app_client,
     aura_async.AuraConnectionError: connection,
     aura_async.AuraTimeoutError: timeout,
     aura_async.OutcomeUnknownError: outcome_unknown,
