@@ -164,6 +164,9 @@ class _MyService:
 # reason it is only compiled. Every Python block must be listed.
 RUN: dict[tuple[str, str], Setup | str] = {
     ("Quickstart", "import asyncio"): "run as a script by the Quickstart test above",
+    ("Observability", "import asyncio"): (
+        "run as a script by tests/telemetry/test_readme_observability.py"
+    ),
     ("Bulk operations", "rows = await client.instances.list(tenant_id=project_id)"): (
         _with_client
     ),
@@ -175,6 +178,10 @@ RUN: dict[tuple[str, str], Setup | str] = {
     ),
     ("Errors", "try:"): _with_client,
     ("FastAPI", "from fastapi import FastAPI"): _nothing,
+    ("Traces: from the request to its Aura calls",
+     "from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor"): (
+        "instruments an app defined above; tests/telemetry/test_fastapi_spans.py does it"
+    ),
     (WORKERS, "import os"): "needs a Redis server at AURA_REDIS_URL",
     (WORKERS, 'workers = int(os.environ.get("WEB_CONCURRENCY", "1"))'): _fastapi_imports,
     ("Testing with the emulator", "# 1. In a test, as an async context manager"): _nothing,
