@@ -241,7 +241,7 @@ class RateLimitMiddleware:
         """Wait for a slot, then send and read the answer within the attempt timeout."""
         if self._limiter is None:
             return await self._send(req, handler)
-        started = time.monotonic()
+        self._ctx.observer.waiting_for(self._limiter)
         try:
             permit = await self._limiter.acquire(priority=self._ctx.priority)
         except AuraError as exc:
@@ -249,7 +249,7 @@ class RateLimitMiddleware:
             # AuraConnectionError, an OSError, into its own ClientOSError.
             raise PipelineError(exc) from exc.__cause__
         self._ctx.priority = False
-        self._ctx.observer.waited_for_slot(time.monotonic() - started)
+        self._ctx.observer.got_slot()
         sent = answered = True
         try:
             return await self._send(req, handler)

@@ -122,6 +122,10 @@ class LocalLimiter:
         """The calls waiting for a slot."""
         return len(self._waiters)
 
+    def cooldown_left(self) -> float:
+        """Seconds until the current 429 cooldown ends (0.0 when there is none)."""
+        return max(0.0, self._cooldown_until - self._loop.time())
+
     def sends_in_window(self) -> int:
         """Return the sends that still occupy a slot (in flight or recently completed)."""
         self._prune(self._loop.time())

@@ -179,6 +179,8 @@ class CallObserver:
         "_scope",
         "_span",
         "_started",
+        "_wait_cooldown",
+        "_wait_started",
         "attempts",
         "cooldown_wait",
         "limiter_wait",
@@ -204,6 +206,8 @@ class CallObserver:
         self.waited = 0.0  # before the next attempt
         self._cooldown_until = 0.0
         self._started = 0.0
+        self._wait_started = 0.0
+        self._wait_cooldown = 0.0
         self._span: Any = None
         self._scope: Any = None
         self._meters: _Instruments | None = None
@@ -256,9 +260,22 @@ class CallObserver:
         otel_context.detach(self._scope)
         span.end()
 
-    def waited_for_slot(self, seconds: float) -> None:
-        """Record a limiter wait before an attempt; the part in a 429 cooldown is cooldown."""
-        cooldown = min(seconds, max(0.0, self._cooldown_until - (time.monotonic() - seconds)))
+    def waiting_for(self, limiter: object) -> None:
+        """Note that an attempt starts waiting for a send slot of ``limiter``."""
+        self._wait_started = time.monotonic()
+        cooldown_left = getattr(limiter, "cooldown_left", None)
+        self._wait_cooldown = cooldown_left() if callable(cooldown_left) else 0.0
+
+    def got_slot(self) -> None:
+        """Record the wait since :meth:`waiting_for`; the part in a 429 cooldown is cooldown.
+
+        The cooldown is the credential's (any call's 429, as the limiter reports it)
+        or, for a limiter that does not report it, the one this call's own 429 started.
+        """
+        now = time.monotonic()
+        seconds = now - self._wait_started
+        own = self._cooldown_until - self._wait_started
+        cooldown = min(seconds, max(0.0, self._wait_cooldown, own))
         self.cooldown_wait += cooldown
         self.limiter_wait += seconds - cooldown
         self.waited = seconds

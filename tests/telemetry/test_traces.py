@@ -11,6 +11,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from yarl import URL
 
 from aura_async import AuraClient, NotFoundError, OutcomeUnknownError, RateLimit
+from aura_async._ratelimit import LocalLimiter
 from aura_async.testing import AuraEmulator, Fault
 from tests.conftest import create_instance, make_client
 from tests.telemetry.conftest import Otel
@@ -124,3 +125,24 @@ async def test_a_cancelled_call_still_ends_its_span(
         await task
     span = only(otel.finished(), "aura tenants.list")
     assert dict(span.attributes or {})["aura.outcome"] == "CancelledError"
+
+
+async def test_a_call_caught_in_another_calls_cooldown_shows_it_as_cooldown(
+    emu: AuraEmulator, otel: Otel
+) -> None:
+    assert emu.tenant_id is not None
+    limiter = LocalLimiter(RateLimit(1000, per=1.0))
+    async with make_client(emu, limiter=limiter) as client:
+        await client.tenants.list()  # the token
+        emu.inject(Fault("GET", "/v1/tenants", status=429, retry_after=0.3))
+        rejected = asyncio.create_task(client.tenants.list())
+        for _ in range(400):  # at most 2 s for the 429 to arrive
+            if limiter.cooldown_left() > 0:
+                break
+            await asyncio.sleep(0.005)
+        await client.tenants.get(emu.tenant_id)
+        await rejected
+    caught = dict(only(otel.finished(), "aura tenants.get").attributes or {})
+    assert caught["aura.attempts"] == 1
+    assert caught["aura.cooldown_wait"] >= 0.1  # type: ignore[operator]
+    assert caught["aura.limiter_wait"] < 0.05  # type: ignore[operator]
