@@ -62,6 +62,7 @@ bench: $(BENCH_STAMP)
 soak: $(STAMP)
 	AURA_SOAK_CALLS=$${AURA_SOAK_CALLS:-20000} $(BIN)/pytest -q tests/soak --timeout=1800
 	AURA_REDIS_CALLS_EACH=$${AURA_REDIS_CALLS_EACH:-250} $(BIN)/pytest -q tests/redis/test_redis_processes.py tests/redis/test_redis_cluster.py
+	AURA_REDIS_FULL_SCALE=1 $(BIN)/pytest -q tests/redis/test_redis_faults.py tests/redis/test_redis_crash.py
 
 demo: $(STAMP)
 	$(BIN)/aura-async demo

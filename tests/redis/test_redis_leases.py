@@ -22,6 +22,7 @@ import redis.exceptions
 
 from aura_async import RateLimit
 from aura_async.redis import RedisBackend, RedisBackendError
+from aura_async.redis._limit_scripts import ACQUIRE, RECORD, script_head
 from aura_async.redis._scripts import credential_keys
 from aura_async.redis._server import RedisServer
 from tests.redis.redis_support import redis_now, wait_until
@@ -252,3 +253,28 @@ async def test_a_state_that_went_back_in_time_pauses_everyone_one_window(
     went_back = await redis_now(side_redis)
     (await asyncio.wait_for(limiter.acquire(), 5.0)).release()
     assert await redis_now(side_redis) - went_back >= per
+
+
+async def test_an_admission_that_runs_after_its_give_back_takes_no_slot(
+    side_redis: redis.asyncio.Redis,
+) -> None:
+    # The order a SIGSTOP cannot force: the give-back lands before the late admission.
+    keys = [KEYS.log, KEYS.cooldown, KEYS.state, KEYS.tombstones]
+    head = script_head(
+        requests=3,
+        per=60.0,
+        lease=10.0,
+        margin=0.05,
+        known_id="",
+        new_id="log-id",
+        known_until=0.0,
+        witness=None,
+        known_seq=0,
+    )
+    record = side_redis.register_script(RECORD)
+    acquire = side_redis.register_script(ACQUIRE)
+    await record(keys=keys, args=[*head, "process:1", "-"])
+    late = await acquire(keys=keys, args=[*head, "0.055", "process:1"])
+    assert (late[0], await side_redis.zcard(KEYS.log)) == (0, 0)
+    fresh = await acquire(keys=keys, args=[*head, "0.055", "process:2"])
+    assert fresh[0] == 1
