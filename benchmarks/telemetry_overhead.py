@@ -1,8 +1,8 @@
 """Telemetry overhead: CPU per call with the OpenTelemetry API but no SDK, vs without it.
 
 The same ``AuraClient.tenants.list()`` (``rate_limit=None``) against an emulator in a
-child process, measured as in ``overhead.py`` (batches from a few coroutines, in
-rounds whose order rotates, each ratio the median of the per-round ratios):
+child process, measured by ``overhead.py``'s rounds (batches from a few coroutines,
+in rounds whose order rotates, each ratio the median of the per-round ratios):
 
 - without the ``otel`` extra: ``aura_async._telemetry.HAVE_OTEL`` is False, which is
   what a failed ``import opentelemetry`` sets, so the calls take exactly the code
@@ -27,13 +27,11 @@ from _common import EmulatorProcess, Figure, emulator_process, main
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import TracerProvider
-from overhead import WARM_UP, cpu_seconds, median_ratio
+from overhead import measure_rounds, median_ratio
 
 from aura_async import AuraClient, _telemetry
 
 BENCHMARK = "telemetry overhead"
-ROUNDS = 30
-BATCH = 200
 TARGET_RATIO = 1.03
 
 WITHOUT = "without the otel extra"
@@ -51,29 +49,16 @@ def _with_otel(call: Call, available: bool) -> Call:
     return run
 
 
-async def _rounds(calls: dict[str, Call]) -> dict[str, list[float]]:
-    """CPU seconds per call of each variant, per round (the order rotating)."""
-    for call in calls.values():
-        await cpu_seconds(call, WARM_UP)
-    per_call: dict[str, list[float]] = {name: [] for name in calls}
-    names = list(calls)
-    for index in range(ROUNDS):
-        shift = index % len(names)
-        for name in names[shift:] + names[:shift]:
-            per_call[name].append(await cpu_seconds(calls[name], BATCH) / BATCH)
-    return per_call
-
-
 async def _measure(emulator: EmulatorProcess) -> list[Figure]:
     async with AuraClient(
         emulator.client_id, emulator.client_secret, base_url=emulator.url, rate_limit=None
     ) as client:
         without = _with_otel(client.tenants.list, available=False)
         api_only = _with_otel(client.tenants.list, available=True)
-        first = await _rounds({WITHOUT: without, API_ONLY: api_only})
+        first = await measure_rounds({WITHOUT: without, API_ONLY: api_only})
         trace.set_tracer_provider(TracerProvider())
         metrics.set_meter_provider(MeterProvider())
-        second = await _rounds({WITHOUT: without, SDK_ON: api_only})
+        second = await measure_rounds({WITHOUT: without, SDK_ON: api_only})
     return _figures(first, second)
 
 

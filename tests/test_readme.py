@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 import os
 import subprocess
 import sys
@@ -87,14 +88,13 @@ def standalone_emulator() -> Iterator[dict[str, str]]:
         server.stop()
 
 
-def test_the_quickstart_runs_as_written_against_the_emulator(
-    standalone_emulator: dict[str, str], tmp_path: Path
-) -> None:
-    script = tmp_path / "quickstart.py"
-    script.write_text(python_block("Quickstart").code)
+def run_as_script(section: str, environ: dict[str, str], tmp_path: Path) -> str:
+    """Run a section's Python block as a script, warnings as errors; return its stdout."""
+    script = tmp_path / "readme_block.py"
+    script.write_text(python_block(section).code)
     done = subprocess.run(
         [sys.executable, "-W", "error", str(script)],
-        env=standalone_emulator,
+        env=environ,
         capture_output=True,
         text=True,
         timeout=SCRIPT_TIMEOUT,
@@ -102,13 +102,51 @@ def test_the_quickstart_runs_as_written_against_the_emulator(
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
-    lines = done.stdout.splitlines()
+    return done.stdout
+
+
+def test_the_quickstart_runs_as_written_against_the_emulator(
+    standalone_emulator: dict[str, str], tmp_path: Path
+) -> None:
+    lines = run_as_script("Quickstart", standalone_emulator, tmp_path).splitlines()
     assert lines[0].startswith("created ")
     assert "password (shown once): " in lines[0]
     assert lines[1] == "orders is running"
     assert lines[2].startswith("snapshot ")
     assert lines[2].endswith(" is Completed")
     assert lines[3:] == ["orders is pausing"]
+
+
+def test_the_observability_example_prints_spans_and_metrics(
+    standalone_emulator: dict[str, str], tmp_path: Path
+) -> None:
+    out = run_as_script("Observability", standalone_emulator, tmp_path)
+    assert "Demo project has 0 instances" in out
+    decoder = json.JSONDecoder()
+    documents = []
+    index = out.find("{")
+    while index != -1:
+        document, end = decoder.raw_decode(out, index)
+        documents.append(document)
+        index = out.find("{", end)
+    names = [document.get("name") for document in documents]
+    assert names[:4] == [
+        "aura oauth.token",
+        "aura tenants.list",
+        "aura instances.list",
+        "inventory",
+    ]
+    listed, job = documents[1], documents[3]
+    assert listed["attributes"]["aura.operation_id"] == "get-projects"
+    assert listed["parent_id"] == job["context"]["span_id"]
+    metrics = {
+        metric["name"]
+        for document in documents[4:]
+        for resource in document.get("resource_metrics", [])
+        for scope in resource["scope_metrics"]
+        for metric in scope["metrics"]
+    }
+    assert {"aura.client.calls", "aura.client.call.duration"} <= metrics
 
 
 # -- every other Python block: run against an emulator, or compiled where it cannot run --
@@ -165,7 +203,7 @@ class _MyService:
 RUN: dict[tuple[str, str], Setup | str] = {
     ("Quickstart", "import asyncio"): "run as a script by the Quickstart test above",
     ("Observability", "import asyncio"): (
-        "run as a script by tests/telemetry/test_readme_observability.py"
+        "run as a script by the Observability test above"
     ),
     ("Bulk operations", "rows = await client.instances.list(tenant_id=project_id)"): (
         _with_client
