@@ -47,9 +47,12 @@ typecheck: $(STAMP)
 # soak) run afterwards, by themselves.
 PYTEST_WORKERS ?= auto
 
+# The adversarial suite runs apart, in asyncio debug and development mode, where
+# every warning is an error: it must leave no task, session or unseen exception.
 pytest: $(STAMP)
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup -m "not alone"
-	$(BIN)/pytest -q -m alone
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup -m "not alone" --ignore=tests/adversarial
+	$(BIN)/pytest -q -m alone --ignore=tests/adversarial
+	PYTHONASYNCIODEBUG=1 $(BIN)/python -X dev -W error -m pytest -q -n 0 tests/adversarial
 
 test: lint typecheck pytest
 

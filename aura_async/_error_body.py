@@ -3,7 +3,9 @@
 The API answers errors as ``{"errors": [{"message", "reason", "field"}]}``; its
 gateway as ``{"error": "..."}``; a proxy in front of it may answer an HTML page or
 nothing at all. :func:`parse_error_body` turns any of these into a readable
-message plus the structured details, and never raises.
+message plus the structured details, and never raises. Every text taken from a
+body passes through :func:`redact`: a server that echoes the request's
+``Authorization`` header must not put a credential into an error message.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import attrs
 
 EXCERPT_MAX_CHARS = 200
+REDACTED = "[redacted]"
 # Only the start of a non-JSON body is scanned: bounds the regex work on a huge page.
 _EXCERPT_SOURCE_MAX_CHARS = 8_192
 
@@ -42,6 +45,28 @@ class ErrorDetail:
         if not self.message or not shown:
             return self.message or shown
         return f"{self.message} ({shown})"
+
+
+# An HTTP credential ("Basic <base64>", "Bearer <token>"), and a secret-bearing field
+# written as JSON (`"password": "x"`), a form (`client_secret=x`) or prose (`token: x`).
+_CREDENTIAL = re.compile(r"\b(basic|bearer)(\s+)[A-Za-z0-9\-._~+/]+=*", re.IGNORECASE)
+_SECRET_FIELD = re.compile(
+    r"\b((?:access_token|client_secret|password|secret|token)[\"']?\s*[:=]\s*[\"']?)"
+    r"[^\"'&,;\s}\]]+",
+    re.IGNORECASE,
+)
+
+
+def redact(text: str) -> str:
+    """Return ``text`` with credentials and secret-bearing fields replaced by ``[redacted]``.
+
+    Covers ``Basic``/``Bearer`` credentials and ``access_token``, ``client_secret``,
+    ``password``, ``secret`` or ``token`` followed by ``:`` or ``=`` and a value, in
+    JSON, form or prose. Pure; applied to every server- or exception-provided text
+    that goes into an error.
+    """
+    text = _CREDENTIAL.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}", text)
+    return _SECRET_FIELD.sub(lambda m: f"{m[1]}{REDACTED}", text)
 
 
 def status_phrase(status: int) -> str:
@@ -80,7 +105,8 @@ def parse_error_body(
     Returns:
         The messages of the details joined by ``"; "`` (or, for a body without
         details, a ``message`` member, or the status phrase, followed for a
-        non-empty body by a short tag-free excerpt of its text), and the details.
+        non-empty body by a short tag-free excerpt of its text), and the details;
+        every text redacted (see :func:`redact`).
     """
     text = _decode(body)
     if not text.strip():
@@ -90,7 +116,7 @@ def parse_error_body(
     if details:
         return joined_messages(details) or fallback_message(status), details
     if isinstance(document, dict) and _is_text(document.get("message")):
-        return document["message"], ()
+        return redact(document["message"]), ()
     excerpt = _excerpt(text, content_type)
     fallback = fallback_message(status)
     return (f"{fallback}: {excerpt}" if excerpt else fallback), ()
@@ -115,7 +141,7 @@ def _details_from_json(document: object) -> tuple[ErrorDetail, ...]:
     if isinstance(document.get("errors"), list):
         return tuple(_detail(item) for item in document["errors"] if _is_detail(item))
     if _is_text(document.get("error")):
-        return (ErrorDetail(document["error"]),)
+        return (ErrorDetail(redact(document["error"])),)
     return ()
 
 
@@ -135,7 +161,7 @@ def _detail(item: dict[str, Any]) -> ErrorDetail:
 
 
 def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+    return redact(value) if isinstance(value, str) else None
 
 
 _HIDDEN_BLOCKS = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
@@ -149,7 +175,7 @@ def _excerpt(text: str, content_type: str | None) -> str:
     looks_html = "html" in (content_type or "").lower() or text.lstrip().startswith("<")
     if looks_html:
         text = html.unescape(_TAG.sub(" ", _HIDDEN_BLOCKS.sub(" ", text)))
-    text = _WHITESPACE.sub(" ", text).strip()
+    text = redact(_WHITESPACE.sub(" ", text).strip())
     if len(text) <= EXCERPT_MAX_CHARS:
         return text
     return text[: EXCERPT_MAX_CHARS - 1].rstrip() + "…"

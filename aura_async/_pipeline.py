@@ -17,21 +17,23 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import aiohttp
 import attrs
 from aiohttp import ClientHandlerType, ClientRequest, ClientResponse, hdrs
 
 from aura_async._auth import Token, TokenFetch, TokenProvider
 from aura_async._config import RetryPolicy, Timeout
-from aura_async._errors import AuraError, error_from_response, is_token_expired_response
+from aura_async._errors import AuraError, is_token_expired_response
 from aura_async._ratelimit import Limiter
 from aura_async._retry import AttemptOutcome, RetryDecision, decide, parse_retry_after
 from aura_async._telemetry import CallObserver
 from aura_async._transport import (
+    TRANSPORT_ERRORS,
     PipelineError,
+    Response,
+    api_error,
     classify_exception,
-    connection_error,
     outcome_unknown,
+    transport_error,
 )
 
 __all__ = ["AuthMiddleware", "BackoffMiddleware", "CallContext", "RateLimitMiddleware"]
@@ -116,13 +118,8 @@ class BackoffMiddleware:
     ) -> None:
         """Prepare the next attempt, or raise the final error."""
         ctx = self._ctx
-        if decision.action == "outcome_unknown":
-            cause = exc if resp is None else await _api_error(req, resp)
-            raise PipelineError(outcome_unknown(req, resp)) from cause
-        if decision.action == "raise":
-            if resp is None:
-                raise PipelineError(connection_error(req, exc)) from exc
-            raise PipelineError(await _api_error(req, resp))
+        if decision.action in ("outcome_unknown", "raise"):
+            raise PipelineError(await _final_error(decision, req, resp, exc))
         if resp is not None:
             resp.release()
         ctx.retries_done += 1
@@ -141,23 +138,32 @@ async def _attempt(
         resp = await handler(req)
     except PipelineError:
         raise
-    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+    except TRANSPORT_ERRORS as exc:
         return None, exc, AttemptOutcome(classify_exception(exc))
     retry_after = parse_retry_after(resp.headers.get(hdrs.RETRY_AFTER), now=datetime.now(UTC))
     return resp, None, AttemptOutcome("response", resp.status, retry_after)
 
 
-async def _api_error(req: ClientRequest, resp: ClientResponse) -> AuraError:
-    retry_after = parse_retry_after(resp.headers.get(hdrs.RETRY_AFTER), now=datetime.now(UTC))
-    return error_from_response(
-        status=resp.status,
-        body=await resp.read(),
-        content_type=resp.headers.get(hdrs.CONTENT_TYPE),
-        method=req.method,
-        url=str(req.url),
-        request_id=resp.headers.get("X-Request-Id"),
-        retry_after=retry_after,
-    )
+async def _final_error(
+    decision: RetryDecision,
+    req: ClientRequest,
+    resp: ClientResponse | None,
+    exc: BaseException | None,
+) -> AuraError:
+    """Build (in :mod:`aura_async._transport`) the error a final attempt raises."""
+    method, url = req.method, str(req.url)
+    if resp is None:
+        assert exc is not None  # no answer means the attempt failed
+        if decision.action == "raise":
+            return transport_error(method, url, exc)
+        what = f"the connection failed ({type(exc).__name__})"
+        return outcome_unknown(method, url, what=what, cause=exc)
+    error = api_error(Response(resp.status, resp.headers, await resp.read(), method, url))
+    if decision.action == "raise":
+        return error
+    request_id = resp.headers.get("X-Request-Id")
+    what = f"HTTP {resp.status}"
+    return outcome_unknown(method, url, what=what, request_id=request_id, cause=error)
 
 
 def _log_attempt(

@@ -1,7 +1,13 @@
-"""The one place where aiohttp and asyncio exceptions become aura_async errors.
+"""The one boundary where aiohttp, asyncio and OS failures become aura_async errors.
 
-Also the pure pieces of sending: classifying a transport failure for the retry
-policy, and building the request URL.
+Every error the pipeline raises is built here, one builder per error:
+:func:`transport_error`, :func:`deadline_error`, :func:`outcome_unknown`,
+:func:`api_error` and :func:`invalid_body`. None of them chains a foreign
+exception: aiohttp's ``ClientResponseError`` holds the request's headers
+(``Authorization: Bearer ...``) in ``request_info``, so a failure is chained as a
+:class:`SanitisedTransportError` that keeps only the original type's name and a redacted
+one-line description, and :func:`send` raises outside any ``except`` block, so no
+``__context__`` carries one either.
 """
 
 from __future__ import annotations
@@ -9,13 +15,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeVar
 
 import aiohttp
 import attrs
-from aiohttp import ClientRequest, ClientResponse, hdrs
+from aiohttp import hdrs
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import CIMultiDictProxy
 
+from aura_async._error_body import redact
 from aura_async._errors import (
     AuraConnectionError,
     AuraError,
@@ -24,19 +33,36 @@ from aura_async._errors import (
     ResponseValidationError,
     error_from_response,
 )
+from aura_async._retry import parse_retry_after
 
 __all__ = [
+    "TRANSPORT_ERRORS",
     "PipelineError",
     "Response",
+    "SanitisedTransportError",
+    "api_error",
     "classify_exception",
-    "connection_error",
+    "deadline_error",
     "decode_json",
+    "describe_exception",
     "invalid_body",
     "outcome_unknown",
     "send",
+    "transport_error",
 ]
 
 FailureKind = Literal["not_sent", "lost"]
+E = TypeVar("E", bound=AuraError)
+
+# What a network attempt can raise besides our own errors: aiohttp's errors, the
+# HTTP parser's, OS errors (resets, TLS) and timeouts.
+TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
+    aiohttp.ClientError,
+    HttpProcessingError,
+    OSError,
+    TimeoutError,
+)
+_DETAIL_MAX_CHARS = 200
 
 
 class PipelineError(Exception):
@@ -48,6 +74,24 @@ class PipelineError(Exception):
     def __init__(self, error: AuraError) -> None:
         super().__init__(error)
         self.error = error
+
+
+class SanitisedTransportError(Exception):
+    """The sanitised stand-in chained as ``__cause__`` for an aiohttp, asyncio or OS error.
+
+    It keeps the original exception's type name and a redacted one-line
+    description, never the exception itself, its ``request_info`` (which holds the
+    request's headers) or its own chain.
+
+    Args:
+        type_name: The original exception's class name, e.g. ``ClientResponseError``.
+        detail: The redacted description.
+    """
+
+    def __init__(self, type_name: str, detail: str) -> None:
+        super().__init__(f"{type_name}: {detail}" if detail else type_name)
+        self.type_name = type_name
+        self.detail = detail
 
 
 @attrs.frozen
@@ -96,27 +140,100 @@ def classify_exception(exc: BaseException) -> FailureKind:
     return "lost"
 
 
-def connection_error(req: ClientRequest, exc: BaseException | None) -> AuraConnectionError:
-    """Return the error for a request that failed on the network after all retries."""
-    where = f"{req.method} {req.url}"
+def describe_exception(exc: BaseException) -> str:
+    """Return ``TypeName: detail``: one redacted line of at most ~200 characters."""
+    detail = redact(" ".join(str(exc).split()))
+    if len(detail) > _DETAIL_MAX_CHARS:
+        detail = detail[: _DETAIL_MAX_CHARS - 1] + "…"
+    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+
+
+def _sanitised(exc: BaseException) -> SanitisedTransportError:
+    detail = describe_exception(exc).removeprefix(type(exc).__name__).removeprefix(": ")
+    return SanitisedTransportError(type(exc).__name__, detail)
+
+
+def _caused_by(error: E, cause: BaseException | None) -> E:
+    """Chain ``cause`` (ours or sanitised) as the error's ``__cause__``."""
+    error.__cause__ = cause
+    return error
+
+
+def transport_error(method: str, url: str, exc: BaseException) -> AuraConnectionError:
+    """Return the error for a request that failed on the network after all retries.
+
+    A timeout gives :class:`AuraTimeoutError`; anything else
+    :class:`AuraConnectionError` naming the original type. Chains a
+    :class:`SanitisedTransportError`, never ``exc`` itself.
+    """
+    where = f"{method} {url}"
+    error: AuraConnectionError
     if isinstance(exc, TimeoutError):
-        return AuraTimeoutError(
-            f"{where}: timed out waiting for the API", method=req.method, url=str(req.url)
-        )
-    detail = f"{type(exc).__name__}: {exc}" if exc is not None else "connection failed"
-    return AuraConnectionError(f"{where}: {detail}", method=req.method, url=str(req.url))
+        message = f"{where}: timed out waiting for the API ({type(exc).__name__})"
+        error = AuraTimeoutError(message, method=method, url=url)
+    else:
+        error = AuraConnectionError(f"{where}: {describe_exception(exc)}", method=method, url=url)
+    return _caused_by(error, _sanitised(exc))
 
 
-def outcome_unknown(req: ClientRequest, resp: ClientResponse | None) -> OutcomeUnknownError:
-    """Return the error for a non-idempotent request the server may have applied."""
-    what = f"HTTP {resp.status}" if resp is not None else "the connection failed"
-    return OutcomeUnknownError(
-        f"{req.method} {req.url}: {what} after the request was sent; the server may or "
+def outcome_unknown(
+    method: str,
+    url: str,
+    *,
+    what: str,
+    request_id: str | None = None,
+    cause: BaseException | None = None,
+) -> OutcomeUnknownError:
+    """Return the error for a non-idempotent request the server may have applied.
+
+    Args:
+        method: The HTTP method.
+        url: The URL.
+        what: What happened after sending, e.g. ``HTTP 503``.
+        request_id: The answer's ``X-Request-Id``, if one came back.
+        cause: Our error for the answer, or the failure (sanitised here when foreign).
+    """
+    if cause is not None and not isinstance(cause, AuraError | SanitisedTransportError):
+        cause = _sanitised(cause)
+    error = OutcomeUnknownError(
+        f"{method} {url}: {what} after the request was sent; the server may or "
         "may not have applied it. It was not re-sent: check the resource's state "
         "(e.g. instances.find(name=...)) before trying again.",
-        method=req.method,
-        url=str(req.url),
-        request_id=resp.headers.get("X-Request-Id") if resp is not None else None,
+        method=method,
+        url=url,
+        request_id=request_id,
+    )
+    return _caused_by(error, cause)
+
+
+def deadline_error(
+    method: str, url: str, deadline: float | None, maybe_sent: bool, idempotent: bool
+) -> AuraError:
+    """Return the error for a call whose overall deadline passed.
+
+    :class:`OutcomeUnknownError` when a non-idempotent request may have reached the
+    server, else :class:`AuraTimeoutError`.
+    """
+    if maybe_sent and not idempotent:
+        return outcome_unknown(method, url, what=f"the call's deadline of {deadline}s passed")
+    return AuraTimeoutError(
+        f"{method} {url}: no answer within the call's deadline of {deadline}s",
+        method=method,
+        url=url,
+    )
+
+
+def api_error(response: Response) -> AuraError:
+    """Return the typed error for a non-2xx answer, with its parsed ``Retry-After``."""
+    retry_after = parse_retry_after(response.headers.get(hdrs.RETRY_AFTER), now=datetime.now(UTC))
+    return error_from_response(
+        status=response.status,
+        body=response.body,
+        content_type=response.headers.get(hdrs.CONTENT_TYPE),
+        method=response.method,
+        url=response.url,
+        request_id=response.request_id,
+        retry_after=retry_after,
     )
 
 
@@ -139,7 +256,9 @@ def decode_json(response: Response) -> Any:
     try:
         return json.loads(response.body)
     except (ValueError, UnicodeDecodeError):
-        raise invalid_body(response, "the response body is not JSON") from None
+        pass
+    # Raised outside the handler: the decode error's ``.doc`` holds the whole body.
+    raise invalid_body(response, "the response body is not JSON")
 
 
 async def send(
@@ -184,6 +303,7 @@ async def send(
     if json_body is not None:
         data = json.dumps(json_body, separators=(",", ":")).encode()
         all_headers[hdrs.CONTENT_TYPE] = "application/json"
+    error: AuraError
     try:
         async with asyncio.timeout(deadline):
             async with session.request(
@@ -198,39 +318,35 @@ async def send(
                 body = await resp.read()
                 return Response(resp.status, resp.headers, body, method, url)
     except PipelineError as failure:
-        raise failure.error from failure.__cause__
-    except TimeoutError as exc:
-        raise _deadline_error(method, url, deadline, maybe_sent(), idempotent) from exc
-    except (aiohttp.ClientError, OSError) as exc:
-        raise AuraConnectionError(
-            f"{method} {url}: {type(exc).__name__}: {exc}", method=method, url=url
-        ) from exc
+        error = failure.error
+    except TimeoutError:
+        error = deadline_error(method, url, deadline, maybe_sent(), idempotent)
+    except TRANSPORT_ERRORS as exc:
+        error = transport_error(method, url, exc)
+    # Raised here, outside the handlers, so that no foreign exception becomes its
+    # __context__ (aiohttp's would carry the request headers).
+    raise _without_foreign_links(error)
 
 
-def _deadline_error(
-    method: str, url: str, deadline: float | None, maybe_sent: bool, idempotent: bool
-) -> AuraError:
-    if maybe_sent and not idempotent:
-        return OutcomeUnknownError(
-            f"{method} {url}: the call's deadline of {deadline}s passed after the request "
-            "was sent; the server may or may not have applied it.",
-            method=method,
-            url=url,
-        )
-    return AuraTimeoutError(
-        f"{method} {url}: no answer within the call's deadline of {deadline}s",
-        method=method,
-        url=url,
-    )
+def _without_foreign_links(error: AuraError) -> AuraError:
+    """Replace every foreign exception in ``error``'s chain by its sanitised stand-in.
+
+    Our builders chain nothing foreign, but a pluggable limiter or token provider may.
+    """
+    pending: list[BaseException] = [error]
+    seen: set[int] = set()
+    while pending:
+        link = pending.pop()
+        if id(link) in seen:
+            continue
+        seen.add(id(link))
+        if link.__cause__ is not None and not _is_ours(link.__cause__):
+            link.__cause__ = _sanitised(link.__cause__)
+        if link.__context__ is not None and not _is_ours(link.__context__):
+            link.__context__ = _sanitised(link.__context__)
+        pending += [e for e in (link.__cause__, link.__context__) if e is not None]
+    return error
 
 
-def api_error(response: Response) -> AuraError:
-    """Return the typed error for a non-2xx answer."""
-    return error_from_response(
-        status=response.status,
-        body=response.body,
-        content_type=response.headers.get(hdrs.CONTENT_TYPE),
-        method=response.method,
-        url=response.url,
-        request_id=response.request_id,
-    )
+def _is_ours(exc: BaseException) -> bool:
+    return isinstance(exc, AuraError | SanitisedTransportError)
