@@ -22,10 +22,12 @@ from aura_async._bulk import (
     bulk_map,
 )
 from aura_async._config import (
+    DEFAULT_MAX_BODY_SIZE,
     RateLimit,
     RetryPolicy,
     Timeout,
     as_timeout,
+    check_body_size,
     check_credential,
     check_option,
 )
@@ -103,6 +105,11 @@ class AuraClient:
             ``aura_async.redis.RedisBackend.from_url(...)``: the client takes its
             limiter (for ``rate_limit``) and token provider from it. An explicit
             ``limiter`` or ``token_provider`` takes precedence.
+        max_body_size: The most bytes of an answer's body the client reads
+            (decompressed; default 4 MiB). A larger 2xx answer raises
+            :class:`ResponseTooLargeError` (:class:`OutcomeUnknownError` for a
+            POST or PATCH); a larger error answer keeps its status, its message
+            built from the first ``max_body_size`` bytes.
 
     Raises:
         AuraConfigurationError: An option is invalid.
@@ -124,6 +131,7 @@ class AuraClient:
         limiter: Limiter | None = None,
         token_provider: TokenProvider | None = None,
         backend: Backend | None = None,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     ) -> None:
         check_credential(client_id, client_secret)
         self.client_id = client_id
@@ -133,6 +141,7 @@ class AuraClient:
         self._rate_limit = check_option("rate_limit", rate_limit, RateLimit, allow_none=True)
         self._retry = check_option("retry", retry, RetryPolicy)
         self._timeout = as_timeout(timeout)
+        self._max_body_size = check_body_size(max_body_size)
         self._user_agent = user_agent or f"aura-async/{__version__} aiohttp/{aiohttp.__version__}"
         self.logger = logger or logging.getLogger("aura_async")
         if backend is not None:
@@ -158,6 +167,7 @@ class AuraClient:
             "logger": self.logger,
             "limiter": limiter,
             "token_provider": token_provider,
+            "max_body_size": self._max_body_size,
         }
         self._core = _Core(session, session is None, self._fetch_token)
         self._is_view = False
@@ -323,6 +333,7 @@ class AuraClient:
             timeout=self._timeout,
             logger=self.logger,
             observer=self._observer(operation_for(method, path), method),
+            max_body_size=self._max_body_size,
         )
         limiter = credential.limiter
         middlewares = (
@@ -339,6 +350,7 @@ class AuraClient:
                 deadline=self._timeout.total,
                 json_body=json,
                 params=params,
+                body=lambda: ctx.body,
                 maybe_sent=lambda: ctx.maybe_sent,
                 idempotent=ctx.idempotent,
             )
@@ -427,6 +439,7 @@ class AuraClient:
             timeout=self._timeout,
             logger=self.logger,
             observer=self._observer(TOKEN_OPERATION, "POST"),
+            max_body_size=self._max_body_size,
         )
         limiter = credential.limiter
         with ctx.observer:
@@ -438,6 +451,7 @@ class AuraClient:
                 deadline=self._timeout.total,
                 form={"grant_type": "client_credentials"},
                 headers={hdrs.AUTHORIZATION: self._basic_auth()},
+                body=lambda: ctx.body,
             )
             if raw.status != 200:
                 raise api_error(raw)

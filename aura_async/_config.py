@@ -162,6 +162,21 @@ class Timeout:
     )
 
 
+# Aura's answers are kilobytes; a few MiB leaves room for long lists.
+DEFAULT_MAX_BODY_SIZE = 4 * 1024 * 1024
+
+
+def check_body_size(value: object) -> int:
+    """Return ``value`` if it is a valid ``max_body_size``: an int >= 1024 (not a bool).
+
+    Raises:
+        AuraConfigurationError: It is not.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1024:
+        return value
+    raise AuraConfigurationError(f"max_body_size must be an integer >= 1024 (bytes), got {value!r}")
+
+
 def check_credential(client_id: object, client_secret: object) -> None:
     """Check the client id and secret are non-empty strings.
 

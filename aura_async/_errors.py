@@ -12,6 +12,7 @@
       OutcomeUnknownError                   a POST/PATCH that may or may not have been applied
         UnreadableResultError               it was accepted (2xx), but the answer is unreadable
       ResponseValidationError               a 2xx body that does not match the model
+        ResponseTooLargeError               a 2xx body over the client's max_body_size
       WaitTimeoutError (TimeoutError)       a waiter gave up; .last holds the last state
       OperationFailedError                  a waiter saw the operation fail
       AuraAPIError                          non-2xx: .status, .errors, .request_id, .method, .url
@@ -57,6 +58,7 @@ __all__ = [
     "OutcomeUnknownError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
     "UnreadableResultError",
@@ -197,7 +199,7 @@ class ResponseValidationError(AuraError):
         request_id: The ``X-Request-Id`` of the answer, if known.
     """
 
-    _repr_fields = ("method", "url", "request_id")
+    _repr_fields: ClassVar[tuple[str, ...]] = ("method", "url", "request_id")
 
     def __init__(
         self,
@@ -241,6 +243,36 @@ class UnreadableResultError(OutcomeUnknownError):
     ) -> None:
         super().__init__(message, method=method, url=url, request_id=request_id)
         self.body = body
+
+
+class ResponseTooLargeError(ResponseValidationError):
+    """A 2xx answer's body is larger than the client's ``max_body_size``.
+
+    Its reading stopped at the limit (before decompressing any more). A POST or
+    PATCH that gets one raises :class:`OutcomeUnknownError` with this error as its
+    cause instead: the server acted, but its answer (the new id, the password) is lost.
+
+    Args:
+        message: What was too large.
+        limit: The ``max_body_size`` in bytes.
+        method: The HTTP method of the request, if known.
+        url: The URL of the request, if known.
+        request_id: The ``X-Request-Id`` of the answer, if known.
+    """
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("limit", "method", "url", "request_id")
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int,
+        method: str | None = None,
+        url: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, method=method, url=url, request_id=request_id)
+        self.limit = limit
 
 
 class WaitTimeoutError(AuraError, TimeoutError):

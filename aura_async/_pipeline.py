@@ -21,7 +21,7 @@ import attrs
 from aiohttp import ClientHandlerType, ClientRequest, ClientResponse, hdrs
 
 from aura_async._auth import Token, TokenFetch, TokenProvider
-from aura_async._config import RetryPolicy, Timeout
+from aura_async._config import DEFAULT_MAX_BODY_SIZE, RetryPolicy, Timeout
 from aura_async._errors import AuraError, is_token_expired_response
 from aura_async._ratelimit import Limiter
 from aura_async._retry import AttemptOutcome, RetryDecision, decide, parse_retry_after
@@ -33,6 +33,8 @@ from aura_async._transport import (
     api_error,
     classify_exception,
     outcome_unknown,
+    read_bounded,
+    too_large,
     transport_error,
 )
 
@@ -55,6 +57,9 @@ class CallContext:
         priority: The next limiter wait goes to the head of the queue.
         token_replaced: The token was already replaced once after a rejection.
         already_gone: A retried DELETE found nothing to delete (success).
+        max_body_size: The most bytes of an answer's body that are read.
+        body: The latest answer's body (its first ``max_body_size`` bytes if cut).
+        body_cut: The latest answer's body exceeded ``max_body_size``.
     """
 
     method: str
@@ -68,6 +73,9 @@ class CallContext:
     priority: bool = False
     token_replaced: bool = False
     already_gone: bool = False
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE
+    body: bytes = b""
+    body_cut: bool = False
 
 
 class BackoffMiddleware:
@@ -95,6 +103,8 @@ class BackoffMiddleware:
         while True:
             started = time.monotonic()
             resp, exc, outcome = await _attempt(req, handler)
+            if resp is not None and ctx.body_cut and 200 <= resp.status < 300:
+                raise PipelineError(_too_large(ctx, req, resp))
             decision = decide(
                 outcome,
                 method=ctx.method,
@@ -119,7 +129,7 @@ class BackoffMiddleware:
         """Prepare the next attempt, or raise the final error."""
         ctx = self._ctx
         if decision.action in ("outcome_unknown", "raise"):
-            raise PipelineError(await _final_error(decision, req, resp, exc))
+            raise PipelineError(_final_error(decision, req, resp, exc, ctx.body))
         if resp is not None:
             resp.release()
         ctx.retries_done += 1
@@ -144,11 +154,23 @@ async def _attempt(
     return resp, None, AttemptOutcome("response", resp.status, retry_after)
 
 
-async def _final_error(
+def _too_large(ctx: CallContext, req: ClientRequest, resp: ClientResponse) -> AuraError:
+    return too_large(
+        req.method,
+        str(req.url),
+        status=resp.status,
+        request_id=resp.headers.get("X-Request-Id"),
+        limit=ctx.max_body_size,
+        idempotent=ctx.idempotent,
+    )
+
+
+def _final_error(
     decision: RetryDecision,
     req: ClientRequest,
     resp: ClientResponse | None,
     exc: BaseException | None,
+    body: bytes,
 ) -> AuraError:
     """Build (in :mod:`aura_async._transport`) the error a final attempt raises."""
     method, url = req.method, str(req.url)
@@ -158,7 +180,7 @@ async def _final_error(
             return transport_error(method, url, exc)
         what = f"the connection failed ({type(exc).__name__})"
         return outcome_unknown(method, url, what=what, cause=exc)
-    error = api_error(Response(resp.status, resp.headers, await resp.read(), method, url))
+    error = api_error(Response(resp.status, resp.headers, body, method, url))
     if decision.action == "raise":
         return error
     request_id = resp.headers.get("X-Request-Id")
@@ -207,9 +229,7 @@ class AuthMiddleware:
         """Send with the current token; on a token rejection, once more with a new one."""
         token = await self._authorize(req)
         resp = await handler(req)
-        if self._ctx.token_replaced or not is_token_expired_response(
-            resp.status, await resp.read()
-        ):
+        if self._ctx.token_replaced or not is_token_expired_response(resp.status, self._ctx.body):
             return resp
         # The server rejected the token before acting, so re-sending is safe.
         self._ctx.token_replaced = True
@@ -272,10 +292,11 @@ class RateLimitMiddleware:
             async with asyncio.timeout(self._ctx.timeout.attempt):
                 resp = await handler(req)
                 try:
-                    await resp.read()
+                    body = await read_bounded(resp, self._ctx.max_body_size)
                 except BaseException:
                     resp.close()
                     raise
+                self._ctx.body, self._ctx.body_cut = body
         except BaseException as exc:
             if classify_exception(exc) == "not_sent":
                 self._ctx.maybe_sent = already_sent

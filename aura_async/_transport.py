@@ -2,7 +2,7 @@
 
 Every error the pipeline raises is built here, one builder per error:
 :func:`transport_error`, :func:`deadline_error`, :func:`outcome_unknown`,
-:func:`api_error` and :func:`invalid_body`. None of them chains a foreign
+:func:`api_error`, :func:`invalid_body` and :func:`too_large`. None of them chains a foreign
 exception: aiohttp's ``ClientResponseError`` holds the request's headers
 (``Authorization: Bearer ...``) in ``request_info``, so a failure is chained as a
 :class:`SanitisedTransportError` that keeps only the original type's name and a redacted
@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeVar
 
 import aiohttp
 import attrs
-from aiohttp import hdrs
+from aiohttp import ClientResponse, hdrs
 from aiohttp.http_exceptions import HttpProcessingError
 from multidict import CIMultiDictProxy
 
@@ -30,6 +30,7 @@ from aura_async._errors import (
     AuraError,
     AuraTimeoutError,
     OutcomeUnknownError,
+    ResponseTooLargeError,
     ResponseValidationError,
     error_from_response,
 )
@@ -47,7 +48,9 @@ __all__ = [
     "describe_exception",
     "invalid_body",
     "outcome_unknown",
+    "read_bounded",
     "send",
+    "too_large",
     "transport_error",
 ]
 
@@ -247,6 +250,54 @@ def invalid_body(response: Response, problem: str) -> ResponseValidationError:
     )
 
 
+def too_large(
+    method: str, url: str, *, status: int, request_id: str | None, limit: int, idempotent: bool
+) -> AuraError:
+    """Return the error for a 2xx answer whose body exceeds ``max_body_size``.
+
+    :class:`ResponseTooLargeError`; for a non-idempotent request
+    :class:`OutcomeUnknownError` caused by it, since the server acted and its answer
+    (the new resource's id) is lost.
+    """
+    error = ResponseTooLargeError(
+        f"{method} {url}: the body of the HTTP {status} answer exceeds max_body_size "
+        f"({limit} bytes); it was not read",
+        limit=limit,
+        method=method,
+        url=url,
+        request_id=request_id,
+    )
+    if idempotent:
+        return error
+    what = f"HTTP {status} with a body over max_body_size ({limit} bytes)"
+    return outcome_unknown(method, url, what=what, request_id=request_id, cause=error)
+
+
+async def read_bounded(resp: ClientResponse, limit: int) -> tuple[bytes, bool]:
+    """Read an answer's body, decompressed, up to ``limit`` bytes.
+
+    A declared ``Content-Length`` over the limit is not read at all; otherwise the
+    body is read chunk by chunk (aiohttp inflates a compressed body as it is read,
+    a chunk at a time), so memory stays bounded by the limit whatever the server sends.
+
+    Returns:
+        ``(body, False)`` for a complete body; ``(prefix, True)`` when it exceeds
+        ``limit``: at most its first ``limit`` bytes, the connection closed.
+    """
+    declared = resp.content_length
+    if declared is not None and declared > limit:
+        resp.close()
+        return b"", True
+    body = bytearray()
+    async for chunk in resp.content.iter_any():
+        if len(body) + len(chunk) > limit:
+            body += chunk[: limit - len(body)]
+            resp.close()
+            return bytes(body), True
+        body += chunk
+    return bytes(body), False
+
+
 def decode_json(response: Response) -> Any:
     """Parse a 2xx body as JSON.
 
@@ -272,6 +323,7 @@ async def send(
     params: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
     form: Mapping[str, str] | None = None,
+    body: Callable[[], bytes],
     maybe_sent: Callable[[], bool] = lambda: True,
     idempotent: bool = True,
 ) -> Response:
@@ -288,6 +340,8 @@ async def send(
         params: Query parameters.
         headers: Extra headers.
         form: A form body (the token endpoint), if any.
+        body: Returns the final answer's body, read (within the body limit) by
+            the middlewares.
         maybe_sent: Tells, when the deadline passes, whether a request may have
             reached the server.
         idempotent: Whether the call is safe to repeat.
@@ -315,8 +369,7 @@ async def send(
                 middlewares=tuple(middlewares),
                 allow_redirects=False,
             ) as resp:
-                body = await resp.read()
-                return Response(resp.status, resp.headers, body, method, url)
+                return Response(resp.status, resp.headers, body(), method, url)
     except PipelineError as failure:
         error = failure.error
     except TimeoutError:

@@ -25,6 +25,7 @@ from aura_async._errors import (
     OutcomeUnknownError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     ResponseValidationError,
     ServerError,
     UnreadableResultError,
@@ -57,6 +58,7 @@ def _json(document: object) -> bytes:
         (OutcomeUnknownError, (AuraError,)),
         (UnreadableResultError, (OutcomeUnknownError,)),
         (ResponseValidationError, (AuraError,)),
+        (ResponseTooLargeError, (ResponseValidationError,)),
         (WaitTimeoutError, (AuraError, TimeoutError)),
         (OperationFailedError, (AuraError,)),
         (AuraAPIError, (AuraError,)),
@@ -100,6 +102,7 @@ EXAMPLES: list[AuraError] = [
     AuraTimeoutError("Timed out after 120.0s", method="POST", url=URL),
     OutcomeUnknownError("create may have been applied", method="POST", url=URL, request_id="r-1"),
     ResponseValidationError("missing 'id'", method="GET", url=URL, request_id="r-2"),
+    ResponseTooLargeError("too large", limit=4096, method="GET", url=URL, request_id="r-4"),
     UnreadableResultError(
         "answer does not read", method="POST", url=URL, request_id="r-3", body={"data": [1]}
     ),

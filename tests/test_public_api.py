@@ -42,6 +42,7 @@ def test_all_is_pinned() -> None:
             "RateLimit",
             "RateLimitError",
             "Response",
+            "ResponseTooLargeError",
             "ResponseValidationError",
             "RetryPolicy",
             "ServerError",
