@@ -29,6 +29,8 @@ __all__ = [
 
 _log = logging.getLogger("aura_async")
 
+# The longest token lifetime believed; Aura grants an hour.
+MAX_TOKEN_LIFETIME = 86_400.0
 # Refresh this long before expiry, or a tenth of the lifetime if that is less.
 _REFRESH_LEAD = 60.0
 
@@ -164,6 +166,9 @@ def _consume_exception(task: asyncio.Task[Token]) -> None:
 def parse_token_response(raw: Response) -> TokenGrant:
     """Read the token endpoint's 200 answer; ``token_type`` may be ``bearer`` or ``Bearer``.
 
+    An ``expires_in`` above a day (a 400-digit number, ``1e308``) is clamped to a
+    day: the token is then refreshed daily, and a rejected one is replaced at once.
+
     Raises:
         ResponseValidationError: No usable bearer token in the body.
     """
@@ -175,8 +180,10 @@ def parse_token_response(raw: Response) -> TokenGrant:
             isinstance(value, str)
             and value
             and isinstance(lifetime, int | float)
+            and not isinstance(lifetime, bool)
             and lifetime > 0
             and str(token_type).lower() == "bearer"
         ):
-            return TokenGrant(value=value, lifetime=float(lifetime))
+            # min() before float(): float() of a 400-digit int overflows.
+            return TokenGrant(value=value, lifetime=float(min(lifetime, MAX_TOKEN_LIFETIME)))
     raise invalid_body(raw, "the token endpoint answered without a usable bearer token")

@@ -15,7 +15,9 @@ Failure rules, the same for both:
 - ``CancelledError``, ``KeyboardInterrupt`` and ``SystemExit`` are never captured:
   cancelling the awaiting task cancels the items in flight, starts no more and
   leaves no task behind. A ``CancelledError`` escaping ``fn`` while the bulk call
-  itself was not cancelled stops the whole call and is re-raised.
+  itself was not cancelled stops the whole call and is re-raised; so does any other
+  ``BaseException`` escaping ``fn`` (``KeyboardInterrupt``, ``SystemExit``, ...), in
+  the task awaiting the bulk call.
 - An exception raised by the input iterable or by ``on_progress`` stops the whole
   call: the items in flight are cancelled and the exception is re-raised.
 """
@@ -265,7 +267,9 @@ class _WorkerPool(Generic[T, R]):
                 raise
             # Not our cancellation: it came out of fn, and must not be swallowed.
             await self._outbox.put(_Failure(error))
-        except Exception as error:
+        except BaseException as error:
+            # Any other one (KeyboardInterrupt too) goes to the awaiting task: left in
+            # this task, it would end the worker and the call would wait forever.
             await self._outbox.put(_Failure(error))
 
     async def _work(self) -> None:

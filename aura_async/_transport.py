@@ -35,6 +35,7 @@ from aura_async._errors import (
     error_from_response,
 )
 from aura_async._retry import parse_retry_after
+from aura_async._urls import wire_url
 
 __all__ = [
     "TRANSPORT_ERRORS",
@@ -362,7 +363,7 @@ async def send(
         async with asyncio.timeout(deadline):
             async with session.request(
                 method,
-                url,
+                wire_url(url),
                 data=data,
                 params=params,
                 headers=all_headers,
