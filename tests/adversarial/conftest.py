@@ -42,10 +42,11 @@ async def _no_loose_ends() -> AsyncIterator[None]:
     try:
         yield
         pending = await _settle_and_list_pending()
+        left = [f"pending task left behind: {task!r} at {_where(task)}" for task in pending]
     finally:
         loop.set_exception_handler(previous)
     await _cancel(pending)
-    problems = reported + [f"pending task left behind: {task!r}" for task in pending]
+    problems = reported + left
     if problems:
         pytest.fail("loose ends:\n" + "\n".join(problems), pytrace=False)
 
@@ -58,7 +59,22 @@ async def _settle_and_list_pending() -> list[asyncio.Task[Any]]:
     gc.collect()
     await asyncio.sleep(0)
     current = asyncio.current_task()
-    return [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    pending = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    if pending:
+        # A server's handler cancelled at shutdown may need a few more loop turns.
+        await asyncio.wait(pending, timeout=0.5)
+    return [task for task in pending if not task.done()]
+
+
+def _where(task: asyncio.Task[Any]) -> str:
+    """Name the innermost frame a pending task waits in."""
+    frames = task.get_stack()
+    if not frames:
+        return "?"
+    code = frames[-1].f_code
+    request = frames[-1].f_locals.get("request")  # an aiohttp server's handler
+    serving = f" serving {request.method} {request.path}" if request is not None else ""
+    return f"{code.co_filename}:{frames[-1].f_lineno} ({code.co_name}){serving}"
 
 
 async def _cancel(tasks: list[asyncio.Task[Any]]) -> None:
@@ -119,6 +135,10 @@ async def raw_server(answer: Answer) -> AsyncIterator[RawServer]:
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the client gave up first: nothing to answer
+        except asyncio.CancelledError:
+            # Closing the server cancels an answer still waiting; ending quietly keeps
+            # asyncio's stream callback from reporting the cancellation.
+            pass
         finally:
             writer.close()
             connections.discard(task)
@@ -195,7 +215,8 @@ def exception_texts(error: BaseException) -> Iterator[str]:
     """Yield every text an error shows: str, repr and formatted traceback, down its chain.
 
     Follows ``__cause__`` and ``__context__`` recursively, and shows each link's
-    attributes (``request_info`` with the request's headers included).
+    ``args`` and ``request_info`` (with the request's headers). Attributes kept on
+    purpose out of ``repr`` (``UnreadableResultError.body``) are not texts it shows.
     """
     yield "".join(traceback.format_exception(error))
     seen: set[int] = set()
@@ -207,7 +228,6 @@ def exception_texts(error: BaseException) -> Iterator[str]:
         seen.add(id(link))
         yield str(link)
         yield repr(link)
-        yield repr(getattr(link, "__dict__", {}))
         yield repr(getattr(link, "request_info", None))
         yield repr(link.args)
         pending += [e for e in (link.__cause__, link.__context__) if e is not None]
