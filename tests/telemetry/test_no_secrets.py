@@ -143,6 +143,15 @@ def answering(status: int, **options: Any) -> Scenario:
     return scenario
 
 
+async def too_large(emu: AuraEmulator, found: list[str]) -> None:
+    found += [TOKEN["access_token"], basic("id", "secret"), PASSWORD]
+    padding = b"x" * (5 * 1024 * 1024)  # over the default 4 MiB limit
+    body = b'{"data": {"id": "abc", "password": "' + PASSWORD.encode() + b'", "pad": "'
+    async with scripted_api() as (api, client):
+        api.answer("GET", "/instances/abc", body + padding + b'"}}')
+        await client.instances.get("abc")
+
+
 async def not_found(emu: AuraEmulator, found: list[str]) -> None:
     async with make_client(emu) as client:
         emu.expire_tokens()  # a refreshed token, too
@@ -159,6 +168,7 @@ SCENARIOS: dict[type[AuraError], Scenario] = {
     aura_async.OutcomeUnknownError: outcome_unknown,
     aura_async.UnreadableResultError: unreadable,
     aura_async.ResponseValidationError: invalid_response,
+    aura_async.ResponseTooLargeError: too_large,
     aura_async.WaitTimeoutError: wait_timeout,
     aura_async.OperationFailedError: operation_failed,
     aura_async.BadRequestError: bad_request,
