@@ -57,6 +57,10 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+def _is_idempotent(method: str, declared: bool | None) -> bool:
+    return method in IDEMPOTENT_METHODS if declared is None else declared
+
+
 class _Unset(enum.Enum):
     """The type of the "leave this option as it is" default of ``with_options``."""
 
@@ -325,15 +329,34 @@ class AuraClient:
         Raises:
             AuraError: Every failure, typed.
         """
+        return await self._request(method, path, json=json, params=params, idempotent=idempotent)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        converges_on: frozenset[int] = frozenset(),
+    ) -> Response:
+        """:meth:`request`, for an operation that may declare itself convergent.
+
+        ``converges_on`` (e.g. 400 and 409 for pause) makes the call repeatable;
+        a re-send answered with one of them is returned, not raised, for the
+        operation to confirm by reading the resource.
+        """
         session, credential = self._ensure_open()
         ctx = CallContext(
             method=method,
-            idempotent=method in IDEMPOTENT_METHODS if idempotent is None else idempotent,
+            idempotent=bool(converges_on) or _is_idempotent(method, idempotent),
             retry=self._retry,
             timeout=self._timeout,
             logger=self.logger,
             observer=self._observer(operation_for(method, path), method),
             max_body_size=self._max_body_size,
+            converges_on=converges_on,
         )
         limiter = credential.limiter
         middlewares = (
@@ -355,7 +378,7 @@ class AuraClient:
                 idempotent=ctx.idempotent,
             )
             self._note_deprecation(raw)
-            if raw.status >= 300 and not ctx.already_gone:
+            if raw.status >= 300 and not (ctx.already_gone or ctx.converged):
                 raise api_error(raw)
         if method != "GET":
             self.logger.info(

@@ -39,6 +39,7 @@ from aura_async._error_body import (
     parse_error_body,
     status_phrase,
 )
+from aura_async._reconcile import reconcile_step
 
 __all__ = [
     "AppClientError",
@@ -169,24 +170,34 @@ class OutcomeUnknownError(AuraError):
     The request was sent, and then the connection broke or the server answered
     500/502/503/504; it was not re-sent, because that could act twice (e.g. create
     a second, billed instance). The raiser chains the underlying error as
-    ``__cause__``. Reconcile by listing the resources before trying again.
+    ``__cause__``. Reconcile before trying again: ``.reconcile`` names the step
+    that fits the operation (e.g. ``instances.find(name=...)`` after a create).
 
     Args:
         message: What went wrong.
         method: The HTTP method of the request.
         url: The URL of the request.
         request_id: The ``X-Request-Id`` of the answer, if one came back.
+        reconcile: What to call to learn whether the request took effect
+            (default: the step the operation's table gives).
     """
 
     _repr_fields = ("method", "url", "request_id")
 
     def __init__(
-        self, message: str, *, method: str, url: str, request_id: str | None = None
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        request_id: str | None = None,
+        reconcile: str | None = None,
     ) -> None:
         super().__init__(message)
         self.method = method
         self.url = url
         self.request_id = request_id
+        self.reconcile = reconcile if reconcile is not None else reconcile_step(method, url)
 
 
 class ResponseValidationError(AuraError):

@@ -24,7 +24,13 @@ from aura_async._auth import Token, TokenFetch, TokenProvider
 from aura_async._config import DEFAULT_MAX_BODY_SIZE, RetryPolicy, Timeout
 from aura_async._errors import AuraError, is_token_expired_response
 from aura_async._ratelimit import Limiter
-from aura_async._retry import AttemptOutcome, RetryDecision, decide, parse_retry_after
+from aura_async._retry import (
+    AttemptOutcome,
+    RetryDecision,
+    decide,
+    may_have_applied,
+    parse_retry_after,
+)
 from aura_async._telemetry import CallObserver
 from aura_async._transport import (
     TRANSPORT_ERRORS,
@@ -60,6 +66,12 @@ class CallContext:
         max_body_size: The most bytes of an answer's body that are read.
         body: The latest answer's body (its first ``max_body_size`` bytes if cut).
         body_cut: The latest answer's body exceeded ``max_body_size``.
+        converges_on: Statuses that, answering a re-send, mean a convergent
+            operation may already be done (see :func:`aura_async._retry.decide`).
+        maybe_applied: An attempt of this call that did not succeed may have
+            been applied.
+        converged: A re-send got one of ``converges_on``: the answer is returned,
+            not raised, for the operation to confirm.
     """
 
     method: str
@@ -76,6 +88,9 @@ class CallContext:
     max_body_size: int = DEFAULT_MAX_BODY_SIZE
     body: bytes = b""
     body_cut: bool = False
+    converges_on: frozenset[int] = frozenset()
+    maybe_applied: bool = False
+    converged: bool = False
 
 
 class BackoffMiddleware:
@@ -112,11 +127,15 @@ class BackoffMiddleware:
                 retries_done=ctx.retries_done,
                 policy=ctx.retry,
                 jitter=self._rng(),
+                converges_on=ctx.converges_on,
+                maybe_applied=ctx.maybe_applied,
             )
             _log_attempt(ctx, req, resp, exc, decision, time.monotonic() - started)
-            if decision.action in ("return", "already_gone"):
+            if decision.action in ("return", "already_gone", "converged"):
                 ctx.already_gone = decision.action == "already_gone"
-                return resp  # type: ignore[return-value]  # "return" implies a response
+                ctx.converged = decision.action == "converged"
+                return resp  # type: ignore[return-value]  # these imply a response
+            ctx.maybe_applied = ctx.maybe_applied or may_have_applied(outcome)
             await self._act(decision, req, resp, exc)
 
     async def _act(

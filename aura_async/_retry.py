@@ -52,12 +52,17 @@ class RetryDecision:
             ``"cooldown"``: a 429, pause every request of the credential for
             ``delay``, then retry; ``"outcome_unknown"``: raise
             ``OutcomeUnknownError``; ``"raise"`` the error for the outcome;
-            ``"already_gone"``: a retried DELETE got 404, treat it as done.
+            ``"already_gone"``: a retried DELETE got 404, treat it as done;
+            ``"converged"``: a convergent operation's re-send got an answer that
+            means an earlier attempt may already have taken effect (the
+            operation confirms it by reading the resource).
         delay: Seconds to wait before the next attempt (``"retry"``/``"cooldown"``).
         reason: A short text for logs, e.g. ``"503 with Retry-After 2.0s"``.
     """
 
-    action: Literal["return", "retry", "cooldown", "outcome_unknown", "raise", "already_gone"]
+    action: Literal[
+        "return", "retry", "cooldown", "outcome_unknown", "raise", "already_gone", "converged"
+    ]
     delay: float = 0.0
     reason: str = ""
 
@@ -119,6 +124,17 @@ def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def may_have_applied(outcome: AttemptOutcome) -> bool:
+    """Say whether the server may have acted on an attempt that did not succeed.
+
+    A lost answer or a 5xx may have been applied; nothing sent, a 429 or another
+    4xx was rejected before acting.
+    """
+    if outcome.kind == "lost":
+        return True
+    return outcome.kind == "response" and outcome.status is not None and outcome.status >= 500
+
+
 def decide(
     outcome: AttemptOutcome,
     *,
@@ -127,6 +143,8 @@ def decide(
     retries_done: int,
     policy: RetryPolicy,
     jitter: float,
+    converges_on: frozenset[int] = frozenset(),
+    maybe_applied: bool = False,
 ) -> RetryDecision:
     """Apply the retry matrix to one attempt's outcome.
 
@@ -134,10 +152,16 @@ def decide(
         outcome: What the attempt produced.
         method: The HTTP method (for the DELETE-then-404 rule and the reasons).
         idempotent: Whether re-sending cannot act twice: a method in
-            :data:`IDEMPOTENT_METHODS`, or an operation declared safe to repeat.
+            :data:`IDEMPOTENT_METHODS`, or an operation declared safe to repeat
+            (a convergent one, such as pause, is declared idempotent too).
         retries_done: Retries already made for this call.
         policy: The retry policy in force.
         jitter: A random draw in [0, 1] for the backoff, made by the caller.
+        converges_on: The statuses that, answering a re-send after an attempt
+            that may have been applied, mean the operation may already be done
+            (a convergent operation declares them, e.g. 400 and 409 for pause).
+        maybe_applied: An earlier attempt of this call may have been applied
+            (see :func:`may_have_applied`).
 
     Returns:
         The decision; ``delay`` is set for ``"retry"`` and ``"cooldown"``.
@@ -146,6 +170,9 @@ def decide(
         ValueError: ``jitter`` is outside [0, 1] or ``retries_done`` is negative.
     """
     attempt = _Attempt(outcome, method.upper(), idempotent, retries_done, policy, jitter)
+    if maybe_applied and outcome.status in converges_on:
+        reason = f"{outcome.status} on a re-sent {attempt.method}: maybe already done"
+        return RetryDecision("converged", reason=reason)
     if outcome.kind == "not_sent":
         return attempt.retry_or_raise("retry", "connection failed before sending")
     if outcome.kind == "lost":

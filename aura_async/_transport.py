@@ -34,6 +34,7 @@ from aura_async._errors import (
     ResponseValidationError,
     error_from_response,
 )
+from aura_async._reconcile import reconcile_step
 from aura_async._retry import parse_retry_after
 from aura_async._urls import wire_url
 
@@ -199,13 +200,14 @@ def outcome_unknown(
     """
     if cause is not None and not isinstance(cause, AuraError | SanitisedTransportError):
         cause = _sanitised(cause)
+    step = reconcile_step(method, url)
     error = OutcomeUnknownError(
         f"{method} {url}: {what} after the request was sent; the server may or "
-        "may not have applied it. It was not re-sent: check the resource's state "
-        "(e.g. instances.find(name=...)) before trying again.",
+        f"may not have applied it. It was not re-sent: before trying again, {step}.",
         method=method,
         url=url,
         request_id=request_id,
+        reconcile=step,
     )
     return _caused_by(error, cause)
 

@@ -122,10 +122,16 @@ class Resource:
         body: object = None,
         params: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        converges_on: frozenset[int] = frozenset(),
     ) -> Response:
         json_body = None if body is None else unstructure_body(body)
-        return await self._client.request(
-            method, path, json=json_body, params=params, idempotent=idempotent
+        return await self._client._request(
+            method,
+            path,
+            json=json_body,
+            params=params,
+            idempotent=idempotent,
+            converges_on=converges_on,
         )
 
 

@@ -6,7 +6,7 @@ import builtins
 import json
 from datetime import UTC, datetime
 
-from aura_async._transport import Response
+from aura_async._transport import Response, api_error
 from aura_async._urls import check_id
 from aura_async.models import (
     CdcEnrichmentMode,
@@ -29,6 +29,9 @@ __all__ = ["Instances"]
 
 _FAILED = frozenset({InstanceStatus.LOADING_FAILED})
 _LONG_AGO = datetime.min.replace(tzinfo=UTC)
+# A re-sent pause/resume refused with these may find an earlier attempt took effect:
+# 400 once the instance is paused (running), 409 while it is pausing (resuming).
+_REFUSALS = frozenset({400, 409})
 
 
 def _carries_no_data(raw: Response) -> bool:
@@ -251,22 +254,59 @@ class Instances(Resource):
     async def pause(self, instance_id: str) -> Instance:
         """Pause a running instance (``pausing`` -> ``paused``).
 
+        Safe to re-send: a 5xx or a lost answer is retried, and a re-sent pause
+        that finds the instance ``pausing`` or ``paused`` has converged and
+        returns it. Pausing an instance that is already paused (on the first
+        attempt) is the API's 400.
+
+        Returns:
+            The instance as the API answered (``pausing``), or as read after a
+            re-send converged (``pausing`` or ``paused``).
+
         Raises:
+            AuraValidationError: A bad id; nothing was sent.
+            BadRequestError: The instance is not running (e.g. already paused).
             ConflictError: Another operation is running on the instance.
-            OutcomeUnknownError: The pause may or may not have been applied.
             AuraError: The call failed.
         """
-        return await self._one("POST", self._path(instance_id, "/pause"), Instance)
+        converged = frozenset({InstanceStatus.PAUSING, InstanceStatus.PAUSED})
+        return await self._converge(instance_id, "/pause", converged)
 
     async def resume(self, instance_id: str) -> Instance:
         """Resume a paused instance (``resuming`` -> ``running``).
 
+        Safe to re-send: a 5xx or a lost answer is retried, and a re-sent resume
+        that finds the instance ``resuming`` or ``running`` has converged and
+        returns it. Resuming an instance that is not paused (on the first
+        attempt) is the API's 400.
+
+        Returns:
+            The instance as the API answered (``resuming``), or as read after a
+            re-send converged (``resuming`` or ``running``).
+
         Raises:
+            AuraValidationError: A bad id; nothing was sent.
+            BadRequestError: The instance is not paused (e.g. already running).
             ConflictError: Another operation is running on the instance.
-            OutcomeUnknownError: The resume may or may not have been applied.
             AuraError: The call failed.
         """
-        return await self._one("POST", self._path(instance_id, "/resume"), Instance)
+        converged = frozenset({InstanceStatus.RESUMING, InstanceStatus.RUNNING})
+        return await self._converge(instance_id, "/resume", converged)
+
+    async def _converge(
+        self, instance_id: str, action: str, converged: frozenset[InstanceStatus]
+    ) -> Instance:
+        """POST a convergent action; confirm by reading the instance if a re-send was refused."""
+        raw = await self._send("POST", self._path(instance_id, action), converges_on=_REFUSALS)
+        if raw.status < 300:
+            return self._one_from(raw, Instance)
+        instance = await self.get(instance_id)
+        if instance.status not in converged:
+            raise api_error(raw)
+        self._client.logger.info(
+            "re-sent POST %s found instance %s %s: done", action, instance_id, instance.status
+        )
+        return instance
 
     async def overwrite(
         self,
