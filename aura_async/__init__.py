@@ -37,7 +37,6 @@ from aura_async._errors import (
 from aura_async._ratelimit import Limiter, Permit
 from aura_async._transport import Response
 from aura_async._version import __version__
-from aura_async.resources.graph_analytics import GraphAnalyticsSessionCreateResult
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -58,7 +57,6 @@ __all__ = [
     "ConflictError",
     "Err",
     "ErrorDetail",
-    "GraphAnalyticsSessionCreateResult",
     "Limiter",
     "NotFoundError",
     "Ok",

@@ -80,8 +80,8 @@ async def pause_and_resume(client: AuraClient, ids: list[str], pace: Pace) -> No
 
     def waiter(status: str) -> Callable[[str], Awaitable[Instance]]:
         async def wait(instance_id: str) -> Instance:
-            return await instances.wait_for_status(
-                instance_id, status, timeout=pace.timeout, interval=pace.interval
+            return await instances.wait(
+                instance_id, until=status, timeout=pace.timeout, interval=pace.interval
             )
 
         return wait

@@ -36,8 +36,8 @@ async def main() -> None:
     async with connect() as target:
         instance_id = await create(target)
         pace = target.pace
-        instance = await target.client.instances.wait_for_status(
-            instance_id, "running", timeout=pace.timeout, interval=pace.interval
+        instance = await target.client.instances.wait(
+            instance_id, until="running", timeout=pace.timeout, interval=pace.interval
         )
         print(f"{instance.name} is {instance.status}: {instance.connection_url}")
         await target.client.instances.delete(instance_id)

@@ -25,8 +25,8 @@ async def seed(target: Target) -> None:
     async def create(name: str) -> str:
         created = await create_instance(target, name)
         pace = target.pace
-        await client.instances.wait_for_status(
-            created.id, "running", timeout=pace.timeout, interval=pace.interval
+        await client.instances.wait(
+            created.id, until="running", timeout=pace.timeout, interval=pace.interval
         )
         return created.id
 
@@ -39,13 +39,16 @@ async def snapshot_all(target: Target) -> list[BulkResult[str, Snapshot]]:
     client = target.client
     rows = await client.instances.list(tenant_id=target.tenant_id)
     details = await client.map(client.instances.get, [row.id for row in rows])
-    running = [r.value.id for r in details if r.value is not None and r.value.status == "running"]
+    running = [r.value.id for r in details if r.ok and r.value.status == "running"]
 
     async def snapshot(instance_id: str) -> Snapshot:
-        snapshot_id = await client.snapshots.create(instance_id)
+        created = await client.snapshots.create(instance_id)
         pace = target.pace
-        return await client.snapshots.wait_for_completion(
-            instance_id, snapshot_id, timeout=pace.timeout, interval=pace.interval
+        return await client.snapshots.wait(
+            created.snapshot_id,
+            instance_id=instance_id,
+            timeout=pace.timeout,
+            interval=pace.interval,
         )
 
     return await client.map(snapshot, running, concurrency=8)

@@ -543,8 +543,8 @@ async def test_a_waiter_timeout_is_504_and_a_rejected_credential_502(emu: AuraEm
 
     @app.get("/wait/{instance_id}")
     async def wait(instance_id: str, aura: AuraClientDep) -> str:
-        instance = await aura.instances.wait_for_status(
-            instance_id, "paused", timeout=0.05, interval=0.01
+        instance = await aura.instances.wait(
+            instance_id, until="paused", timeout=0.05, interval=0.01
         )
         return instance.id
 

@@ -31,7 +31,6 @@ def test_all_is_pinned() -> None:
             "ConflictError",
             "Err",
             "ErrorDetail",
-            "GraphAnalyticsSessionCreateResult",
             "Limiter",
             "NotFoundError",
             "Ok",

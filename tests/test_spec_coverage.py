@@ -72,7 +72,7 @@ async def _two_instances(client: AuraClient, emu: AuraEmulator) -> Ids:
 
 async def _snapshot(client: AuraClient, emu: AuraEmulator) -> Ids:
     ids = await _instance(client, emu)
-    return {**ids, "snapshot": await client.snapshots.create(ids["instance"])}
+    return {**ids, "snapshot": (await client.snapshots.create(ids["instance"])).snapshot_id}
 
 
 async def _key(client: AuraClient, emu: AuraEmulator) -> Ids:
@@ -84,7 +84,7 @@ async def _key(client: AuraClient, emu: AuraEmulator) -> Ids:
 async def _session(client: AuraClient, emu: AuraEmulator) -> Ids:
     assert emu.tenant_id is not None
     created = await client.graph_analytics.create(name="s", tenant_id=emu.tenant_id, **SESSION)
-    return {"session": created.session.id}
+    return {"session": created.id}
 
 
 Setup = Callable[[AuraClient, AuraEmulator], Awaitable[Ids]]
@@ -144,10 +144,11 @@ SCENARIOS: dict[str, Scenario] = {
     "get-snapshots": Scenario(lambda c, ids: c.snapshots.list(ids["instance"]), _snapshot),
     "post-snapshots": Scenario(lambda c, ids: c.snapshots.create(ids["instance"]), _instance),
     "get-snapshot-snapshotid": Scenario(
-        lambda c, ids: c.snapshots.get(ids["instance"], ids["snapshot"]), _snapshot
+        lambda c, ids: c.snapshots.get(ids["snapshot"], instance_id=ids["instance"]), _snapshot
     ),
     "post-restore-snapshot": Scenario(
-        lambda c, ids: c.snapshots.restore(ids["instance"], ids["snapshot"]), _snapshot
+        lambda c, ids: c.snapshots.restore(ids["snapshot"], instance_id=ids["instance"]),
+        _snapshot,
     ),
     "post-upgrade-instance": Scenario(
         lambda c, ids: c.instances.upgrade(ids["instance"]), _professional_instance

@@ -173,23 +173,26 @@ class _Fleet:
 
     async def wait_running(self, instance_id: str) -> str:
         """Wait until the instance is running."""
-        await self.client.instances.wait_for_status(
-            instance_id, "running", timeout=WAIT_TIMEOUT, interval=POLL_INTERVAL
+        await self.client.instances.wait(
+            instance_id, until="running", timeout=WAIT_TIMEOUT, interval=POLL_INTERVAL
         )
         return instance_id
 
     async def snapshot(self, instance_id: str) -> str:
         """Take a snapshot and wait until it is completed."""
-        snapshot_id = await self.client.snapshots.create(instance_id)
-        await self.client.snapshots.wait_for_completion(
-            instance_id, snapshot_id, timeout=WAIT_TIMEOUT, interval=POLL_INTERVAL
+        created = await self.client.snapshots.create(instance_id)
+        await self.client.snapshots.wait(
+            created.snapshot_id,
+            instance_id=instance_id,
+            timeout=WAIT_TIMEOUT,
+            interval=POLL_INTERVAL,
         )
         return instance_id
 
     async def pause(self, instance_id: str) -> str:
         """Pause the instance and wait until it is paused."""
         await self.client.instances.pause(instance_id)
-        await self.client.instances.wait_for_status(
-            instance_id, "paused", timeout=WAIT_TIMEOUT, interval=POLL_INTERVAL
+        await self.client.instances.wait(
+            instance_id, until="paused", timeout=WAIT_TIMEOUT, interval=POLL_INTERVAL
         )
         return instance_id

@@ -13,7 +13,7 @@ from aura_async._errors import NotFoundError
 from aura_async.cli._errors import CommandError
 from aura_async.cli._runtime import Api, report_failures, run_bulk
 from aura_async.cli._views import CREATED_INSTANCE, INSTANCE, INSTANCE_DETAIL, INSTANCE_SUMMARY
-from aura_async.models import CreatedInstance, Instance
+from aura_async.models import CreatedInstance, Instance, InstanceStatus
 
 __all__ = [
     "InstanceShape",
@@ -151,8 +151,8 @@ def _then_wait(
 
     async def act_and_wait(instance_id: str) -> Instance:
         await act(instance_id)
-        return await api.client.instances.wait_for_status(
-            instance_id, status, timeout=wait.timeout, interval=wait.interval
+        return await api.client.instances.wait(
+            instance_id, until=status, timeout=wait.timeout, interval=wait.interval
         )
 
     return act_and_wait
@@ -174,7 +174,13 @@ async def resume_instances(api: Api, ids: Sequence[str], wait: WaitOptions | Non
 
 async def delete_instances(api: Api, ids: Sequence[str]) -> int:
     """``instances delete``: delete each instance (an already deleted one counts as done)."""
-    results = await run_bulk(api, "Deleting instances", api.client.instances.delete, ids)
+
+    async def delete(instance_id: str) -> Instance:
+        await api.client.instances.delete(instance_id)
+        # The API accepted it: the instance is destroying (or, for a retried delete, gone).
+        return Instance(id=instance_id, status=InstanceStatus.DESTROYING)
+
+    results = await run_bulk(api, "Deleting instances", delete, ids)
     return _show(api, results, "Deleting instances")
 
 
@@ -182,8 +188,8 @@ async def wait_instances(api: Api, ids: Sequence[str], status: str, wait: WaitOp
     """``instances wait``: wait until every instance has ``status``."""
 
     async def wait_for(instance_id: str) -> Instance:
-        return await api.client.instances.wait_for_status(
-            instance_id, status, timeout=wait.timeout, interval=wait.interval
+        return await api.client.instances.wait(
+            instance_id, until=status, timeout=wait.timeout, interval=wait.interval
         )
 
     results = await run_bulk(api, f"Waiting for {status}", wait_for, ids)

@@ -68,11 +68,14 @@ async def create_snapshots(api: Api, instance_ids: Sequence[str], wait: WaitOpti
     snapshots = api.client.snapshots
 
     async def take(instance_id: str) -> Snapshot | CreatedSnapshot:
-        snapshot_id = await snapshots.create(instance_id)
+        created = await snapshots.create(instance_id)
         if wait is None:
-            return CreatedSnapshot(snapshot_id=snapshot_id)
-        return await snapshots.wait_for_completion(
-            instance_id, snapshot_id, timeout=wait.timeout, interval=wait.interval
+            return created
+        return await snapshots.wait(
+            created.snapshot_id,
+            instance_id=instance_id,
+            timeout=wait.timeout,
+            interval=wait.interval,
         )
 
     results = await run_bulk(api, "Taking snapshots", take, instance_ids)
@@ -86,11 +89,11 @@ async def restore_snapshot(
     """``snapshots restore``: restore an instance from one of its snapshots."""
 
     async def restore(instance: str) -> Instance:
-        restored = await api.client.snapshots.restore(instance, snapshot_id)
+        restored = await api.client.snapshots.restore(snapshot_id, instance_id=instance)
         if wait is None:
             return restored
-        return await api.client.instances.wait_for_status(
-            instance, "running", timeout=wait.timeout, interval=wait.interval
+        return await api.client.instances.wait(
+            instance, until="running", timeout=wait.timeout, interval=wait.interval
         )
 
     results = await run_bulk(api, "Restoring", restore, [instance_id])

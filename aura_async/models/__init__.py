@@ -17,6 +17,7 @@ from aura_async.models.customer_managed_keys import (
     CustomerManagedKeySummary,
 )
 from aura_async.models.graph_analytics import (
+    CreatedGraphAnalyticsSession,
     DeletedGraphAnalyticsSession,
     GraphAnalyticsSession,
     GraphAnalyticsSessionCreateRequest,
@@ -56,6 +57,7 @@ __all__ = [
     "AlgorithmCategory",
     "CdcEnrichmentMode",
     "CloudProvider",
+    "CreatedGraphAnalyticsSession",
     "CreatedInstance",
     "CreatedSnapshot",
     "CustomerManagedKey",

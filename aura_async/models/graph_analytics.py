@@ -47,6 +47,19 @@ class GraphAnalyticsSession(WireModel):
 
 
 @attrs.frozen(kw_only=True, slots=False)
+class CreatedGraphAnalyticsSession(GraphAnalyticsSession):
+    """The session ``graph_analytics.create`` found or made (the API's get-or-create).
+
+    Attributes:
+        created: True if the API answered 202 (this call created it), False if it
+            answered 200 (a session of that name existed with the same settings, or an
+            earlier attempt of the same call created it before failing in transit).
+    """
+
+    created: bool = False
+
+
+@attrs.frozen(kw_only=True, slots=False)
 class DeletedGraphAnalyticsSession(WireModel):
     """The answer to a session delete (202): the id of the session being deleted."""
 

@@ -47,6 +47,12 @@ class Snapshot(WireModel):
 
 @attrs.frozen(kw_only=True, slots=False)
 class CreatedSnapshot(WireModel):
-    """The answer to an on-demand snapshot (POST /instances/{id}/snapshots, 202)."""
+    """An on-demand snapshot just taken (POST /instances/{id}/snapshots, 202).
+
+    The API answers with the snapshot's id only; ``snapshots.create`` fills in
+    ``instance_id``, the instance it was asked for, so that the pair can be passed on
+    (``snapshots.wait(c.snapshot_id, instance_id=c.instance_id)``).
+    """
 
     snapshot_id: str = identity()
+    instance_id: str | None = None

@@ -1,7 +1,7 @@
 """The resource namespaces of :class:`~aura_async.AuraClient`."""
 
 from aura_async.resources.customer_managed_keys import CustomerManagedKeys
-from aura_async.resources.graph_analytics import GraphAnalytics, GraphAnalyticsSessionCreateResult
+from aura_async.resources.graph_analytics import GraphAnalytics
 from aura_async.resources.instances import Instances
 from aura_async.resources.snapshots import Snapshots
 from aura_async.resources.tenants import Tenants
@@ -9,7 +9,6 @@ from aura_async.resources.tenants import Tenants
 __all__ = [
     "CustomerManagedKeys",
     "GraphAnalytics",
-    "GraphAnalyticsSessionCreateResult",
     "Instances",
     "Snapshots",
     "Tenants",

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import difflib
+import enum
 import json
 import logging
+import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,6 +23,7 @@ from aura_async._errors import (
     UnreadableResultError,
     WaitTimeoutError,
 )
+from aura_async._reconcile import reconcile_step
 from aura_async._retry import IDEMPOTENT_METHODS
 from aura_async._transport import Response, decode_json, invalid_body
 from aura_async._urls import path_segment
@@ -27,7 +31,13 @@ from aura_async._urls import path_segment
 if TYPE_CHECKING:
     from aura_async._client import AuraClient
 
-__all__ = ["Resource", "check_wait_options", "wait_until"]
+__all__ = [
+    "Resource",
+    "check_wait_options",
+    "deprecated_alias",
+    "wait_target",
+    "wait_until",
+]
 
 T = TypeVar("T")
 
@@ -166,8 +176,8 @@ def unreadable_result(raw: Response, problem: str) -> UnreadableResultError:
         body = raw.body.decode("utf-8", "replace")
     return UnreadableResultError(
         f"{raw.method} {raw.url}: the server accepted the request (HTTP {raw.status}) but its "
-        f"answer does not read ({problem}). It was not re-sent: check the resource's state "
-        "(e.g. instances.find(name=...)) before trying again; .body holds the answer.",
+        f"answer does not read ({problem}). It was not re-sent: before trying again, "
+        f"{reconcile_step(raw.method, raw.url)}; .body holds the answer.",
         method=raw.method,
         url=raw.url,
         request_id=raw.request_id,
@@ -246,7 +256,70 @@ async def wait_until(
         if not limit.expired():
             raise
         last = seen[-1] if seen else None
-        raise WaitTimeoutError(f"{what}: gave up after {timeout:g}s", last=last) from None
+        raise WaitTimeoutError(
+            f"{what}: gave up after {timeout:g}s; {_last_seen(last)}", last=last
+        ) from None
+
+
+def _last_seen(last: object) -> str:
+    """Describe the last state a waiter read, for its timeout message."""
+    if last is None:
+        return "no state was read (not found yet, or every poll failed)"
+    status = getattr(last, "status", None)
+    return f"the last status seen was {str(status)!r}" if status is not None else "no status"
+
+
+def wait_target(
+    until: object, known: type[enum.StrEnum], *, allow_unknown: bool = False
+) -> enum.StrEnum | str:
+    """Return the status a waiter waits for: a member of ``known``, or an opted-in string.
+
+    A known status matches whatever its case (``"completed"`` is ``Completed``), so
+    that a waiter never polls for a status that cannot come.
+
+    Args:
+        until: The status asked for.
+        known: The statuses this release knows.
+        allow_unknown: Accept a non-empty string outside ``known`` (a status the
+            API added after this release), exactly as given.
+
+    Returns:
+        The member of ``known``, or ``until`` itself when opted in.
+
+    Raises:
+        AuraValidationError: ``until`` is not a known status (and not opted in), or
+            not a non-empty string; the message suggests the closest known one.
+    """
+    if isinstance(until, known):
+        return until
+    if isinstance(until, str) and until.strip():
+        by_fold = {member.value.casefold(): member for member in known}
+        member = by_fold.get(until.casefold())
+        if member is not None:
+            return member
+        if allow_unknown:
+            return until
+    raise AuraValidationError(_unknown_target(until, known))
+
+
+def _unknown_target(until: object, known: type[enum.StrEnum]) -> str:
+    values = [member.value for member in known]
+    close = difflib.get_close_matches(str(until), values, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return (
+        f"until must be a known {known.__name__}: {', '.join(map(repr, values))}; "
+        f"got {until!r}{hint}. Pass allow_unknown=True to wait for a status this "
+        "release does not know."
+    )
+
+
+def deprecated_alias(old: str, new: str) -> None:
+    """Warn that ``old`` is a deprecated alias of ``new`` (removed after 0.1)."""
+    warnings.warn(
+        f"{old} is deprecated and will be removed in 0.2; use {new}",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 async def _poll_once(
@@ -258,6 +331,7 @@ async def _poll_once(
     except NotFoundError:
         if grace_over:
             raise
+        logger.debug("%s: not found yet (a 404 within the grace after a create)", what)
         return None
     except _TRANSIENT as exc:
         logger.info("%s: a poll failed (%s), polling again: %s", what, type(exc).__name__, exc)

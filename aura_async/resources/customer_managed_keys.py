@@ -11,7 +11,7 @@ from aura_async.models import (
     CustomerManagedKeySummary,
     InstanceType,
 )
-from aura_async.resources._base import Resource, segment
+from aura_async.resources._base import Resource, deprecated_alias, segment, wait_target
 
 __all__ = ["CustomerManagedKeys"]
 
@@ -114,31 +114,49 @@ class CustomerManagedKeys(Resource):
         """
         await self._send("DELETE", self._path(key_id))
 
-    async def wait_until_ready(
-        self, key_id: str, *, timeout: float = 900.0, interval: float = 10.0
+    async def wait(
+        self,
+        key_id: str,
+        *,
+        until: CustomerManagedKeyStatus | str = CustomerManagedKeyStatus.READY,
+        timeout: float = 900.0,
+        interval: float = 10.0,
+        allow_unknown: bool = False,
     ) -> CustomerManagedKey:
-        """Poll a key until it is ``ready``.
+        """Poll a key until its status is ``until``.
 
         Args:
             key_id: The key's Aura id.
+            until: The status to wait for (a ``CustomerManagedKeyStatus``, any case).
             timeout: Seconds before giving up.
             interval: Seconds between polls (each poll counts against the rate limit).
+            allow_unknown: Accept a status this release does not know.
 
         Returns:
-            The ready key.
+            The key as read with that status.
 
         Raises:
-            AuraValidationError: A bad id, timeout or interval; nothing was sent.
-            WaitTimeoutError: Not ready in time; ``.last`` holds the last state.
+            AuraValidationError: A bad id, timeout or interval, or an unknown status
+                (without ``allow_unknown``); nothing was sent.
+            WaitTimeoutError: Not reached in time; the message names the last status,
+                ``.last`` holds the last state.
             NotFoundError: The key stayed missing past the brief window after a create.
             AuraError: A poll failed.
         """
+        target = wait_target(until, CustomerManagedKeyStatus, allow_unknown=allow_unknown)
         return await self._poll_until(
             self._path(key_id),
             CustomerManagedKey,
-            done=lambda key: key.status == CustomerManagedKeyStatus.READY,
+            done=lambda key: key.status == target,
             failed=lambda key: False,
             timeout=timeout,
             interval=interval,
-            what=f"customer managed key {key_id} waiting for 'ready'",
+            what=f"customer managed key {key_id} waiting for {str(target)!r}",
         )
+
+    async def wait_until_ready(
+        self, key_id: str, *, timeout: float = 900.0, interval: float = 10.0
+    ) -> CustomerManagedKey:
+        """Deprecated alias of ``wait``: ``wait(key_id)`` waits until ``ready``."""
+        deprecated_alias("customer_managed_keys.wait_until_ready", "customer_managed_keys.wait")
+        return await self.wait(key_id, timeout=timeout, interval=interval)

@@ -9,35 +9,20 @@ import attrs
 from aura_async._urls import check_id
 from aura_async.models import (
     CloudProvider,
-    DeletedGraphAnalyticsSession,
+    CreatedGraphAnalyticsSession,
     GraphAnalyticsSession,
     GraphAnalyticsSessionCreateRequest,
     GraphAnalyticsSessionSizeEstimate,
     GraphAnalyticsSessionSizingRequest,
     SessionStatus,
 )
-from aura_async.resources._base import Resource, segment
+from aura_async.models._wire import keep_wire
+from aura_async.resources._base import Resource, deprecated_alias, segment, wait_target
 
-__all__ = ["GraphAnalytics", "GraphAnalyticsSessionCreateResult"]
+__all__ = ["GraphAnalytics"]
 
 _BASE = "/graph-analytics/sessions"
 _FAILED = frozenset({SessionStatus.FAILED, SessionStatus.EXPIRED})
-
-
-@attrs.frozen(kw_only=True)
-class GraphAnalyticsSessionCreateResult:
-    """What :meth:`GraphAnalytics.create` found or made.
-
-    Attributes:
-        session: The session.
-        created: True if the API answered 202 (created), False if it answered 200: a
-            session of that name already existed in the project with the same settings.
-            When an earlier attempt of the same call created the session and then failed
-            in transit, the retry finds it and ``created`` is False.
-    """
-
-    session: GraphAnalyticsSession
-    created: bool
 
 
 class GraphAnalytics(Resource):
@@ -107,7 +92,7 @@ class GraphAnalytics(Resource):
         database_uuid: str | None = None,
         cloud_provider: CloudProvider | str | None = None,
         region: str | None = None,
-    ) -> GraphAnalyticsSessionCreateResult:
+    ) -> CreatedGraphAnalyticsSession:
         """Get the project's session of this name, or create it.
 
         By the API this is get-or-create, so the call is safe to repeat and is retried
@@ -126,7 +111,9 @@ class GraphAnalytics(Resource):
             region: Where a standalone session runs.
 
         Returns:
-            The session, with ``created`` telling whether this call created it.
+            The session; its ``created`` is True if the API answered 202 (created),
+            False if it answered 200 (a session of that name already existed with the
+            same settings, or an earlier attempt of this call created it).
 
         Raises:
             AuraValidationError: A bad argument; nothing was sent.
@@ -144,28 +131,26 @@ class GraphAnalytics(Resource):
             region=region,
         )
         raw = await self._send("POST", _BASE, body=request, idempotent=True)
-        session = self._one_from(raw, GraphAnalyticsSession, idempotent=True)
-        return GraphAnalyticsSessionCreateResult(session=session, created=raw.status == 202)
+        session = self._one_from(raw, CreatedGraphAnalyticsSession, idempotent=True)
+        created = attrs.evolve(session, created=raw.status == 202)
+        keep_wire(created, session.extra, session.raw)
+        return created
 
-    async def delete(self, session_id: str) -> DeletedGraphAnalyticsSession | None:
+    async def delete(self, session_id: str) -> None:
         """Delete a session.
+
+        A retried delete that finds the session already gone (an earlier attempt
+        deleted it) returns normally.
 
         Args:
             session_id: The session.
-
-        Returns:
-            The API's answer (the deleted session's id), or None when a retried
-            delete found the session already gone (an earlier attempt deleted it).
 
         Raises:
             AuraValidationError: A bad id; nothing was sent.
             NotFoundError: No such session (on the first attempt).
             AuraError: The call failed.
         """
-        raw = await self._send("DELETE", self._path(session_id))
-        if raw.status == 404:
-            return None
-        return self._one_from(raw, DeletedGraphAnalyticsSession)
+        await self._send("DELETE", self._path(session_id))
 
     async def estimate_size(
         self,
@@ -205,32 +190,50 @@ class GraphAnalytics(Resource):
         model = GraphAnalyticsSessionSizeEstimate
         return await self._one("POST", _BASE + "/sizing", model, body=request, idempotent=True)
 
-    async def wait_until_ready(
-        self, session_id: str, *, timeout: float = 900.0, interval: float = 10.0
+    async def wait(
+        self,
+        session_id: str,
+        *,
+        until: SessionStatus | str = SessionStatus.READY,
+        timeout: float = 900.0,
+        interval: float = 10.0,
+        allow_unknown: bool = False,
     ) -> GraphAnalyticsSession:
-        """Poll a session until it is ``Ready``.
+        """Poll a session until its status is ``until``.
 
         Args:
             session_id: The session.
+            until: The status to wait for (a ``SessionStatus``, any case).
             timeout: Seconds before giving up.
             interval: Seconds between polls (each poll counts against the rate limit).
+            allow_unknown: Accept a status this release does not know.
 
         Returns:
-            The ready session.
+            The session as read with that status.
 
         Raises:
-            AuraValidationError: A bad id, timeout or interval; nothing was sent.
+            AuraValidationError: A bad id, timeout or interval, or an unknown status
+                (without ``allow_unknown``); nothing was sent.
             OperationFailedError: The session ``Failed`` or ``Expired``; ``.last`` holds it.
-            WaitTimeoutError: Not ready in time; ``.last`` holds the last state.
+            WaitTimeoutError: Not reached in time; the message names the last status,
+                ``.last`` holds the last state.
             NotFoundError: The session stayed missing past the brief window after a create.
             AuraError: A poll failed.
         """
+        target = wait_target(until, SessionStatus, allow_unknown=allow_unknown)
         return await self._poll_until(
             self._path(session_id),
             GraphAnalyticsSession,
-            done=lambda session: session.status == SessionStatus.READY,
-            failed=lambda session: session.status in _FAILED,
+            done=lambda session: session.status == target,
+            failed=lambda session: session.status in _FAILED and target not in _FAILED,
             timeout=timeout,
             interval=interval,
-            what=f"graph analytics session {session_id} waiting for 'Ready'",
+            what=f"graph analytics session {session_id} waiting for {str(target)!r}",
         )
+
+    async def wait_until_ready(
+        self, session_id: str, *, timeout: float = 900.0, interval: float = 10.0
+    ) -> GraphAnalyticsSession:
+        """Deprecated alias of ``wait``: ``wait(session_id)`` waits until ``Ready``."""
+        deprecated_alias("graph_analytics.wait_until_ready", "graph_analytics.wait")
+        return await self.wait(session_id, timeout=timeout, interval=interval)

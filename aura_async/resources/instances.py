@@ -23,7 +23,7 @@ from aura_async.models import (
     InstanceUpdateRequest,
     InstanceUpgradeRequest,
 )
-from aura_async.resources._base import Resource, segment
+from aura_async.resources._base import Resource, deprecated_alias, segment, wait_target
 
 __all__ = ["Instances"]
 
@@ -329,22 +329,18 @@ class Instances(Resource):
         path = self._path(instance_id, "/overwrite")
         return await self._one("POST", path, Instance, body=request)
 
-    async def delete(self, instance_id: str) -> Instance | None:
+    async def delete(self, instance_id: str) -> None:
         """Delete an instance (``destroying``, then gone).
 
-        Returns:
-            The instance as the API answered, or None when a retried delete found it
-            already gone (an earlier attempt deleted it).
+        A retried delete that finds the instance already gone (an earlier attempt
+        deleted it) returns normally.
 
         Raises:
+            AuraValidationError: A bad id; nothing was sent.
             NotFoundError: No such instance (on the first attempt).
             AuraError: The call failed.
         """
-        path = self._path(instance_id)
-        raw = await self._send("DELETE", path)
-        if raw.status == 404:
-            return None
-        return self._one_from(raw, Instance)
+        await self._send("DELETE", self._path(instance_id))
 
     async def find(self, *, name: str, tenant_id: str | None = None) -> InstanceSummary | None:
         """Find the newest instance with this exact name, e.g. after OutcomeUnknownError.
@@ -360,6 +356,47 @@ class Instances(Resource):
         matches = [row for row in await self.list(tenant_id=tenant_id) if row.name == name]
         return max(matches, key=lambda row: row.created_at or _LONG_AGO, default=None)
 
+    async def wait(
+        self,
+        instance_id: str,
+        *,
+        until: InstanceStatus | str = InstanceStatus.RUNNING,
+        timeout: float = 900.0,
+        interval: float = 10.0,
+        allow_unknown: bool = False,
+    ) -> Instance:
+        """Poll an instance until its status is ``until``.
+
+        Args:
+            instance_id: The instance.
+            until: The status to wait for (an ``InstanceStatus``, any case).
+            timeout: Seconds before giving up.
+            interval: Seconds between polls (each poll counts against the rate limit).
+            allow_unknown: Accept a status this release does not know.
+
+        Returns:
+            The instance as read with that status.
+
+        Raises:
+            AuraValidationError: A bad id, timeout or interval, or an unknown status
+                (without ``allow_unknown``); nothing was sent.
+            OperationFailedError: The instance reached ``loading failed``.
+            WaitTimeoutError: Not reached in time; the message names the last status,
+                ``.last`` holds the last state.
+            NotFoundError: The instance stayed missing past the brief window after a create.
+            AuraError: A poll failed.
+        """
+        target = wait_target(until, InstanceStatus, allow_unknown=allow_unknown)
+        return await self._poll_until(
+            self._path(instance_id),
+            Instance,
+            done=lambda inst: inst.status == target,
+            failed=lambda inst: inst.status in _FAILED and target not in _FAILED,
+            timeout=timeout,
+            interval=interval,
+            what=f"instance {instance_id} waiting for {str(target)!r}",
+        )
+
     async def wait_for_status(
         self,
         instance_id: str,
@@ -368,26 +405,6 @@ class Instances(Resource):
         timeout: float = 900.0,
         interval: float = 10.0,
     ) -> Instance:
-        """Poll an instance until it has ``status``.
-
-        Args:
-            instance_id: The instance.
-            status: The status to wait for, e.g. ``"running"``.
-            timeout: Seconds before giving up.
-            interval: Seconds between polls (each poll counts against the rate limit).
-
-        Raises:
-            OperationFailedError: The instance reached ``loading failed``.
-            WaitTimeoutError: Not reached in time; ``.last`` holds the last state.
-            NotFoundError: The instance stayed missing past the brief window after a create.
-            AuraError: A poll failed.
-        """
-        return await self._poll_until(
-            self._path(instance_id),
-            Instance,
-            done=lambda inst: inst.status == status,
-            failed=lambda inst: inst.status in _FAILED and status not in _FAILED,
-            timeout=timeout,
-            interval=interval,
-            what=f"instance {instance_id} waiting for {str(status)!r}",
-        )
+        """Deprecated alias of ``wait``: ``wait(instance_id, until=status)``."""
+        deprecated_alias("instances.wait_for_status", "instances.wait(instance_id, until=...)")
+        return await self.wait(instance_id, until=status, timeout=timeout, interval=interval)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
+
 from aura_async._errors import AuraValidationError
 from aura_async.models import CreatedSnapshot, Instance, Snapshot, SnapshotStatus
-from aura_async.resources._base import Resource, segment
+from aura_async.models._wire import keep_wire
+from aura_async.resources._base import Resource, deprecated_alias, segment, wait_target
 
 __all__ = ["Snapshots"]
 
@@ -50,8 +53,12 @@ class Snapshots(Resource):
         params = _date_param(date)
         return await self._many(self._path(instance_id), Snapshot, params=params)
 
-    async def get(self, instance_id: str, snapshot_id: str) -> Snapshot:
+    async def get(self, snapshot_id: str, *, instance_id: str) -> Snapshot:
         """Get one snapshot.
+
+        Args:
+            snapshot_id: The snapshot.
+            instance_id: Its instance (keyword-only, so the two ids cannot be swapped).
 
         Raises:
             AuraValidationError: A bad id.
@@ -60,22 +67,31 @@ class Snapshots(Resource):
         """
         return await self._one("GET", self._path(instance_id, snapshot_id), Snapshot)
 
-    async def create(self, instance_id: str) -> str:
+    async def create(self, instance_id: str) -> CreatedSnapshot:
         """Take an on-demand snapshot.
 
         Returns:
-            The new snapshot's id (it starts ``Pending``).
+            The new snapshot's ``snapshot_id`` and ``instance_id`` (it starts ``Pending``).
 
         Raises:
             AuraValidationError: A bad id.
-            OutcomeUnknownError: The request may have been applied (never re-sent).
+            OutcomeUnknownError: The request may have been applied (never re-sent);
+                reconcile with ``list``.
             AuraError: The call failed.
         """
         created = await self._one("POST", self._path(instance_id), CreatedSnapshot)
-        return created.snapshot_id
+        if created.instance_id is not None:
+            return created
+        with_instance = attrs.evolve(created, instance_id=instance_id)
+        keep_wire(with_instance, created.extra, created.raw)
+        return with_instance
 
-    async def restore(self, instance_id: str, snapshot_id: str) -> Instance:
+    async def restore(self, snapshot_id: str, *, instance_id: str) -> Instance:
         """Restore an instance from one of its snapshots (status ``restoring``).
+
+        Args:
+            snapshot_id: The snapshot.
+            instance_id: Its instance, the one restored (keyword-only).
 
         Raises:
             AuraValidationError: A bad id.
@@ -86,6 +102,48 @@ class Snapshots(Resource):
         path = self._path(instance_id, snapshot_id) + "/restore"
         return await self._one("POST", path, Instance)
 
+    async def wait(
+        self,
+        snapshot_id: str,
+        *,
+        instance_id: str,
+        until: SnapshotStatus | str = SnapshotStatus.COMPLETED,
+        timeout: float = 900.0,
+        interval: float = 10.0,
+        allow_unknown: bool = False,
+    ) -> Snapshot:
+        """Poll a snapshot until its status is ``until``.
+
+        Args:
+            snapshot_id: The snapshot.
+            instance_id: Its instance (keyword-only).
+            until: The status to wait for (a ``SnapshotStatus``, any case).
+            timeout: Seconds before giving up.
+            interval: Seconds between polls (each poll counts against the rate limit).
+            allow_unknown: Accept a status this release does not know.
+
+        Returns:
+            The snapshot as read with that status.
+
+        Raises:
+            AuraValidationError: A bad id, timeout or interval, or an unknown status
+                (without ``allow_unknown``); nothing was sent.
+            OperationFailedError: The snapshot ``Failed`` or was ``Cancelled``.
+            WaitTimeoutError: Not reached in time; the message names the last status,
+                ``.last`` holds the last state.
+            AuraError: A poll failed.
+        """
+        target = wait_target(until, SnapshotStatus, allow_unknown=allow_unknown)
+        return await self._poll_until(
+            self._path(instance_id, snapshot_id),
+            Snapshot,
+            done=lambda s: s.status == target,
+            failed=lambda s: s.status in _FAILED and target not in _FAILED,
+            timeout=timeout,
+            interval=interval,
+            what=f"snapshot {snapshot_id} of instance {instance_id} waiting for {str(target)!r}",
+        )
+
     async def wait_for_completion(
         self,
         instance_id: str,
@@ -94,25 +152,10 @@ class Snapshots(Resource):
         timeout: float = 900.0,
         interval: float = 10.0,
     ) -> Snapshot:
-        """Poll a snapshot until it is ``Completed``.
-
-        Args:
-            instance_id: The instance.
-            snapshot_id: The snapshot.
-            timeout: Seconds before giving up.
-            interval: Seconds between polls (each poll counts against the rate limit).
-
-        Raises:
-            OperationFailedError: The snapshot ``Failed`` or was ``Cancelled``.
-            WaitTimeoutError: Not completed in time; ``.last`` holds the last state.
-            AuraError: A poll failed.
-        """
-        return await self._poll_until(
-            self._path(instance_id, snapshot_id),
-            Snapshot,
-            done=lambda s: s.status == SnapshotStatus.COMPLETED,
-            failed=lambda s: s.status in _FAILED,
-            timeout=timeout,
-            interval=interval,
-            what=f"snapshot {snapshot_id} of instance {instance_id}",
+        """Deprecated alias of ``wait``: ``wait(snapshot_id, instance_id=instance_id)``."""
+        deprecated_alias(
+            "snapshots.wait_for_completion", "snapshots.wait(snapshot_id, instance_id=...)"
+        )
+        return await self.wait(
+            snapshot_id, instance_id=instance_id, timeout=timeout, interval=interval
         )

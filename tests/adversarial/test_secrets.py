@@ -196,8 +196,8 @@ SCENARIOS: list[tuple[str, type[AuraError], Scenario]] = [
     (
         "wait timeout",
         WaitTimeoutError,
-        lambda s: s.client.instances.wait_for_status(
-            s.instance_id, "paused", timeout=0.05, interval=0.01
+        lambda s: s.client.instances.wait(
+            s.instance_id, until="paused", timeout=0.05, interval=0.01
         ),
     ),
     (
@@ -205,7 +205,7 @@ SCENARIOS: list[tuple[str, type[AuraError], Scenario]] = [
         OperationFailedError,
         lambda s: _hostile(
             s,
-            lambda c: c.instances.wait_for_status(HOSTILE_ID, "running", timeout=5, interval=0.01),
+            lambda c: c.instances.wait(HOSTILE_ID, until="running", timeout=5, interval=0.01),
         ),
     ),
     ("api error", AuraAPIError, lambda s: _faulted(s, Fault("GET", GET, status=405))),

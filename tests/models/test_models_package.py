@@ -11,6 +11,7 @@ import aura_async.models as models
 
 MODELS = [
     "CreatedInstance",
+    "CreatedGraphAnalyticsSession",
     "CreatedSnapshot",
     "CustomerManagedKey",
     "CustomerManagedKeyCreateRequest",

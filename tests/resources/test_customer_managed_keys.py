@@ -37,9 +37,7 @@ async def test_create_wait_get_list_and_delete(emu: AuraEmulator, client: AuraCl
     created = await _create(client, emu)
     assert created.status == CustomerManagedKeyStatus.PENDING
     read_back(emu, created.instance_type, InstanceType.ENTERPRISE_DB)
-    ready = await client.customer_managed_keys.wait_until_ready(
-        created.id, timeout=10, interval=POLL
-    )
+    ready = await client.customer_managed_keys.wait(created.id, timeout=10, interval=POLL)
     assert ready.status == CustomerManagedKeyStatus.READY
     read_back(emu, (await client.customer_managed_keys.get(created.id)).key_id, KEY["key_id"])
     listed = await client.customer_managed_keys.list(tenant_id=emu.tenant_id)
@@ -106,9 +104,7 @@ async def test_the_waiter_gives_up_with_the_last_state(manual_emu: AuraEmulator)
     async with make_client(manual_emu) as client:
         created = await _create(client, manual_emu)
         with pytest.raises(WaitTimeoutError) as caught:
-            await client.customer_managed_keys.wait_until_ready(
-                created.id, timeout=0.25, interval=POLL
-            )
+            await client.customer_managed_keys.wait(created.id, timeout=0.25, interval=POLL)
     last = caught.value.last
     assert isinstance(last, CustomerManagedKey)
     assert last.status == CustomerManagedKeyStatus.PENDING
@@ -151,6 +147,6 @@ async def test_bad_wait_options_are_rejected(
     client: AuraClient, timeout: Any, interval: Any
 ) -> None:
     with pytest.raises(AuraValidationError):
-        await client.customer_managed_keys.wait_until_ready(
+        await client.customer_managed_keys.wait(
             "00000000-0000-0000-0000-000000000000", timeout=timeout, interval=interval
         )

@@ -223,7 +223,7 @@ async def test_a_waiter_rides_out_odd_bodies_and_a_failing_poll(
             api.answer("GET", path, {"errors": [{"message": "down"}]}, status=503)
         api.data("GET", path, {**INSTANCE, "status": "updating"})
         api.data("GET", path, INSTANCE)
-        running = await client.instances.wait_for_status(ID, "running", timeout=10, interval=POLL)
+        running = await client.instances.wait(ID, until="running", timeout=10, interval=POLL)
         assert running.status == InstanceStatus.RUNNING
         assert api.count("GET", path) == 9
     polls = [r.getMessage() for r in caplog.records if "a poll failed" in r.getMessage()]
@@ -239,7 +239,7 @@ async def test_a_waiter_ends_at_once_on_a_4xx_other_than_the_brief_404() -> None
         api.data("GET", path, {**INSTANCE, "status": "updating"})
         api.answer("GET", path, {"errors": [{"message": "no"}]}, status=403)
         with pytest.raises(PermissionDeniedError):
-            await client.instances.wait_for_status(ID, "running", timeout=10, interval=POLL)
+            await client.instances.wait(ID, until="running", timeout=10, interval=POLL)
         assert api.count("GET", path) == 2
 
 
@@ -247,7 +247,7 @@ async def test_a_waiter_that_never_reads_a_body_ends_at_its_deadline() -> None:
     async with scripted_api() as (api, client):
         api.answer("GET", f"/instances/{ID}", b"not json")
         with pytest.raises(WaitTimeoutError) as caught:
-            await client.instances.wait_for_status(ID, "running", timeout=0.05, interval=POLL)
+            await client.instances.wait(ID, until="running", timeout=0.05, interval=POLL)
     assert caught.value.last is None
 
 

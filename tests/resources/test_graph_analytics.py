@@ -14,8 +14,7 @@ from aura_async import (
     OperationFailedError,
     WaitTimeoutError,
 )
-from aura_async.models import GraphAnalyticsSession, SessionStatus
-from aura_async.resources import GraphAnalyticsSessionCreateResult
+from aura_async.models import CreatedGraphAnalyticsSession, GraphAnalyticsSession, SessionStatus
 from aura_async.testing import AuraEmulator, Fault
 from tests.conftest import make_client
 from tests.resources.conftest import read_back, readable
@@ -27,7 +26,7 @@ STANDALONE = {"memory": "8GB", "cloud_provider": "gcp", "region": "europe-west1"
 
 async def _create(
     client: AuraClient, emu: AuraEmulator, name: str = "s1", **settings: Any
-) -> GraphAnalyticsSessionCreateResult:
+) -> CreatedGraphAnalyticsSession:
     assert emu.tenant_id is not None
     arguments = {**STANDALONE, **settings}
     return await client.graph_analytics.create(name=name, tenant_id=emu.tenant_id, **arguments)
@@ -53,15 +52,13 @@ async def test_create_then_get_or_create_returns_the_same_session(
 ) -> None:
     first = await _create(client, emu, ttl="30m")
     assert first.created is True
-    read_back(emu, first.session.name, "s1")
-    assert first.session.status == SessionStatus.CREATING
-    ready = await client.graph_analytics.wait_until_ready(
-        first.session.id, timeout=10, interval=POLL
-    )
+    read_back(emu, first.name, "s1")
+    assert first.status == SessionStatus.CREATING
+    ready = await client.graph_analytics.wait(first.id, timeout=10, interval=POLL)
     assert ready.status == SessionStatus.READY
     again = await _create(client, emu)
     assert again.created is False
-    assert again.session.id == first.session.id
+    assert again.id == first.id
     assert [e.status for e in emu.journal.select(method="POST", path=SESSIONS)] == [202, 200]
 
 
@@ -82,15 +79,15 @@ async def test_create_is_retried_like_a_get_after_a_server_error(
     # The first attempt created it; the retry found it: one session, not two.
     assert result.created is False
     assert [e.status for e in emu.journal.select(method="POST", path=SESSIONS)] == [503, 200]
-    assert [s.id for s in await client.graph_analytics.list()] == [result.session.id]
+    assert [s.id for s in await client.graph_analytics.list()] == [result.id]
 
 
 async def test_list_filters_by_instance_tenant_and_organization(
     emu: AuraEmulator, client: AuraClient
 ) -> None:
     instance_id = await _running_instance(client, emu)
-    standalone = (await _create(client, emu, "alone")).session
-    attached = (await _create(client, emu, "attached", instance_id=instance_id)).session
+    standalone = await _create(client, emu, "alone")
+    attached = await _create(client, emu, "attached", instance_id=instance_id)
     read_back(emu, attached.instance_id, instance_id)
 
     def ids(sessions: tuple[GraphAnalyticsSession, ...]) -> set[str]:
@@ -106,21 +103,20 @@ async def test_list_filters_by_instance_tenant_and_organization(
 
 
 async def test_get_and_delete(emu: AuraEmulator, client: AuraClient) -> None:
-    session = (await _create(client, emu)).session
+    session = await _create(client, emu)
     read_back(emu, (await client.graph_analytics.get(session.id)).name, "s1")
-    deleted = await client.graph_analytics.delete(session.id)
-    assert deleted is not None
-    assert deleted.id == session.id
+    assert await client.graph_analytics.delete(session.id) is None
+    assert emu.journal.count("DELETE", f"{SESSIONS}/{session.id}", status=202) == 1
     with pytest.raises(NotFoundError):
         await client.graph_analytics.get(session.id)
     with pytest.raises(NotFoundError):
         await client.graph_analytics.delete(session.id)
 
 
-async def test_a_retried_delete_that_finds_the_session_gone_returns_none(
+async def test_a_retried_delete_that_finds_the_session_gone_returns_normally(
     emu: AuraEmulator, client: AuraClient
 ) -> None:
-    session = (await _create(client, emu)).session
+    session = await _create(client, emu)
     path = f"{SESSIONS}/{session.id}"
     emu.inject(Fault("DELETE", path, status=502, after_apply=True))
     assert await client.graph_analytics.delete(session.id) is None
@@ -163,11 +159,11 @@ async def test_a_bigger_graph_never_gets_a_smaller_estimate(
 async def test_the_waiter_raises_when_the_session_fails_or_expires(
     emu: AuraEmulator, client: AuraClient, status: str
 ) -> None:
-    session = (await _create(client, emu)).session
+    session = await _create(client, emu)
     emu.settle()
     emu.state.sessions[session.id].status = status
     with pytest.raises(OperationFailedError) as caught:
-        await client.graph_analytics.wait_until_ready(session.id, timeout=10, interval=POLL)
+        await client.graph_analytics.wait(session.id, timeout=10, interval=POLL)
     last = caught.value.last
     assert isinstance(last, GraphAnalyticsSession)
     assert last.status == status
@@ -175,9 +171,9 @@ async def test_the_waiter_raises_when_the_session_fails_or_expires(
 
 async def test_the_waiter_gives_up_with_the_last_state(manual_emu: AuraEmulator) -> None:
     async with make_client(manual_emu) as client:
-        session = (await _create(client, manual_emu)).session
+        session = await _create(client, manual_emu)
         with pytest.raises(WaitTimeoutError) as caught:
-            await client.graph_analytics.wait_until_ready(session.id, timeout=0.25, interval=POLL)
+            await client.graph_analytics.wait(session.id, timeout=0.25, interval=POLL)
     last = caught.value.last
     assert isinstance(last, GraphAnalyticsSession)
     assert last.status == SessionStatus.CREATING

@@ -27,9 +27,7 @@ async def test_create_returns_the_one_time_password_and_becomes_running(
     created = await create_instance(client, emu)
     assert created.password
     read_back(emu, created.name, "app")
-    running = await client.instances.wait_for_status(
-        created.id, "running", timeout=10, interval=POLL
-    )
+    running = await client.instances.wait(created.id, until="running", timeout=10, interval=POLL)
     assert running.status == InstanceStatus.RUNNING
     listed = await client.instances.list(tenant_id=emu.tenant_id)
     assert created.id in {row.id for row in listed}
@@ -40,14 +38,14 @@ async def test_pause_resume_update_and_delete(emu: AuraEmulator, client: AuraCli
     emu.settle()
     paused = await client.instances.pause(created.id)
     assert paused.status == InstanceStatus.PAUSING
-    await client.instances.wait_for_status(created.id, "paused", timeout=10, interval=POLL)
+    await client.instances.wait(created.id, until="paused", timeout=10, interval=POLL)
     await client.instances.resume(created.id)
-    await client.instances.wait_for_status(created.id, "running", timeout=10, interval=POLL)
+    await client.instances.wait(created.id, until="running", timeout=10, interval=POLL)
     renamed = await client.instances.update(created.id, name="renamed")
     read_back(emu, renamed.name, "renamed")
     assert emu.state.instances[created.id].name == "renamed"
-    deleted = await client.instances.delete(created.id)
-    assert deleted is not None
+    assert await client.instances.delete(created.id) is None
+    assert emu.journal.count("DELETE", f"/v1/instances/{created.id}", status=202) == 1
     emu.settle()
     with pytest.raises(NotFoundError):
         await client.instances.get(created.id)
@@ -67,7 +65,7 @@ async def test_overwrite_from_another_instance(emu: AuraEmulator, client: AuraCl
     emu.settle()
     result = await client.instances.overwrite(target.id, source_instance_id=source.id)
     assert result.status == InstanceStatus.OVERWRITING
-    await client.instances.wait_for_status(target.id, "running", timeout=10, interval=POLL)
+    await client.instances.wait(target.id, until="running", timeout=10, interval=POLL)
 
 
 async def test_find_returns_none_when_nothing_has_the_name(client: AuraClient) -> None:
@@ -79,7 +77,7 @@ async def test_the_waiter_tolerates_the_brief_404_after_acreate_instance(
 ) -> None:
     created = await create_instance(client, emu)
     emu.inject(Fault("GET", f"/v1/instances/{created.id}", status=404, times=2))
-    inst = await client.instances.wait_for_status(created.id, "running", timeout=10, interval=POLL)
+    inst = await client.instances.wait(created.id, until="running", timeout=10, interval=POLL)
     assert inst.id == created.id
 
 
@@ -87,9 +85,7 @@ async def test_the_waiter_gives_up_with_the_last_state(manual_emu: AuraEmulator)
     async with make_client(manual_emu) as client:
         created = await create_instance(client, manual_emu)
         with pytest.raises(WaitTimeoutError) as caught:
-            await client.instances.wait_for_status(
-                created.id, "running", timeout=0.05, interval=POLL
-            )
+            await client.instances.wait(created.id, until="running", timeout=0.05, interval=POLL)
     assert caught.value.last.status == InstanceStatus.CREATING  # type: ignore[attr-defined]
 
 
@@ -98,7 +94,7 @@ async def test_the_waiter_raises_when_loading_failed(emu: AuraEmulator, client: 
     emu.settle()
     emu.state.instances[created.id].status = "loading failed"
     with pytest.raises(OperationFailedError) as caught:
-        await client.instances.wait_for_status(created.id, "running", timeout=10, interval=POLL)
+        await client.instances.wait(created.id, until="running", timeout=10, interval=POLL)
     assert caught.value.last.status == InstanceStatus.LOADING_FAILED  # type: ignore[attr-defined]
 
 
@@ -108,7 +104,7 @@ async def test_cancelling_a_waiter_cancels_nothing_on_the_server(
     async with make_client(manual_emu) as client:
         created = await create_instance(client, manual_emu)
         waiter = asyncio.ensure_future(
-            client.instances.wait_for_status(created.id, "running", timeout=10, interval=POLL)
+            client.instances.wait(created.id, until="running", timeout=10, interval=POLL)
         )
         await asyncio.sleep(0.02)
         waiter.cancel()

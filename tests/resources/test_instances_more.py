@@ -42,7 +42,7 @@ async def test_clone_from_an_instance_takes_a_new_snapshot_of_the_source(
     source_id = await _running(client, emu, "source")
     clone_id = await _running(client, emu, "clone", source_instance_id=source_id)
     assert len(await client.snapshots.list(source_id)) == 1
-    clone = await client.instances.wait_for_status(clone_id, "running", timeout=10, interval=POLL)
+    clone = await client.instances.wait(clone_id, until="running", timeout=10, interval=POLL)
     read_back(emu, clone.name, "clone")
 
 
@@ -108,7 +108,7 @@ async def test_update_features_and_secondaries_goes_through_updating(
         instance_id, vector_optimized=True, graph_analytics_plugin=True, secondaries_count=2
     )
     assert accepted.status == InstanceStatus.UPDATING
-    done = await client.instances.wait_for_status(instance_id, "running", timeout=10, interval=POLL)
+    done = await client.instances.wait(instance_id, until="running", timeout=10, interval=POLL)
     read_back(emu, done.vector_optimized, True)
     read_back(emu, done.graph_analytics_plugin, True)
     read_back(emu, done.secondaries_count, 2)

@@ -35,15 +35,18 @@ async def test_tenants_list_and_get(emu: AuraEmulator, client: AuraClient) -> No
 
 async def test_snapshot_create_wait_list_get_restore(emu: AuraEmulator, client: AuraClient) -> None:
     instance_id = await _running_instance(client, emu)
-    snapshot_id = await client.snapshots.create(instance_id)
-    done = await client.snapshots.wait_for_completion(
-        instance_id, snapshot_id, timeout=10, interval=POLL
+    created = await client.snapshots.create(instance_id)
+    assert created.instance_id == instance_id
+    snapshot_id = created.snapshot_id
+    done = await client.snapshots.wait(
+        snapshot_id, instance_id=instance_id, timeout=10, interval=POLL
     )
     assert done.status == SnapshotStatus.COMPLETED
     today = await client.snapshots.list(instance_id, date=dt.datetime.now(dt.UTC).date())
     assert snapshot_id in {s.snapshot_id for s in today}
-    assert (await client.snapshots.get(instance_id, snapshot_id)).snapshot_id == snapshot_id
-    restoring = await client.snapshots.restore(instance_id, snapshot_id)
+    got = await client.snapshots.get(snapshot_id, instance_id=instance_id)
+    assert got.snapshot_id == snapshot_id
+    restoring = await client.snapshots.restore(snapshot_id, instance_id=instance_id)
     assert restoring.status == InstanceStatus.RESTORING
 
 

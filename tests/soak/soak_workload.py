@@ -252,24 +252,24 @@ class Workload:
     async def _delete(self, api: AuraClient, rng: random.Random) -> None:
         instance_id, _ = self._pick_live(rng)
         try:
-            deleted = await api.instances.delete(instance_id)
+            await api.instances.delete(instance_id)
         except AuraError as exc:
             self._forget_if_gone(instance_id, exc)
             raise
         self.live.pop(instance_id, None)
-        expect(deleted is None or deleted.id == instance_id, f"delete gave {deleted!r}")
 
     async def _snapshot_create(self, api: AuraClient, rng: random.Random) -> None:
         instance_id, _ = self._pick_live(rng)
         try:
-            snapshot_id = await api.snapshots.create(instance_id)
+            created = await api.snapshots.create(instance_id)
         except AuraError as exc:
             if isinstance(exc, OutcomeUnknownError):
                 self.unknown_snapshots[instance_id] += 1
             self._forget_if_gone(instance_id, exc)
             raise
-        expect(bool(snapshot_id), "snapshot create returned an empty id")
-        self.snapshots.setdefault(instance_id, []).append(snapshot_id)
+        expect(bool(created.snapshot_id), "snapshot create returned an empty id")
+        expect(created.instance_id == instance_id, f"snapshot create gave {created!r}")
+        self.snapshots.setdefault(instance_id, []).append(created.snapshot_id)
 
     async def _snapshot_list(self, api: AuraClient, rng: random.Random) -> None:
         instance_id, _ = self._pick_live(rng)
@@ -285,7 +285,7 @@ class Workload:
         instance_id = rng.choice(self._with_snapshots())
         snapshot_id = rng.choice(self.snapshots[instance_id])
         try:
-            got = await api.snapshots.get(instance_id, snapshot_id)
+            got = await api.snapshots.get(snapshot_id, instance_id=instance_id)
         except AuraError as exc:
             self._forget_if_gone(instance_id, exc)
             raise

@@ -109,7 +109,7 @@ async def wait_timeout(emu: AuraEmulator, found: list[str]) -> None:
     emu.inject(Fault("GET", "/v1/instances/*", status=503, times=None))
     async with make_client(emu) as client:
         instance_id = await created(emu, client, found)
-        await client.instances.wait_for_status(instance_id, "running", timeout=0.1, interval=0.01)
+        await client.instances.wait(instance_id, until="running", timeout=0.1, interval=0.01)
 
 
 async def operation_failed(emu: AuraEmulator, found: list[str]) -> None:
@@ -117,7 +117,7 @@ async def operation_failed(emu: AuraEmulator, found: list[str]) -> None:
         instance_id = await created(emu, client, found)
         emu.settle()
         emu.state.instances[instance_id].status = "loading failed"
-        await client.instances.wait_for_status(instance_id, "running", timeout=5, interval=0.01)
+        await client.instances.wait(instance_id, until="running", timeout=5, interval=0.01)
 
 
 async def bad_request(emu: AuraEmulator, found: list[str]) -> None:
