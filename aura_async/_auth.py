@@ -15,7 +15,7 @@ from typing import Protocol
 
 import attrs
 
-from aura_async._errors import AuraError
+from aura_async._errors import AuraError, ClientClosedError
 from aura_async._transport import Response, decode_json, invalid_body
 
 __all__ = [
@@ -101,6 +101,7 @@ class TokenCache:
         self._clock = clock
         self._token: Token | None = None
         self._inflight: asyncio.Task[Token] | None = None
+        self._inflight_fetch: TokenFetch | None = None
         self.fetches = 0
 
     def __repr__(self) -> str:
@@ -125,7 +126,7 @@ class TokenCache:
         if current is not None and now < current.refresh_at:
             return current
         try:
-            return await asyncio.shield(self._start_fetch(fetch))
+            return await self._shared_fetch(fetch)
         except AuraError:
             if current is not None and current.usable(self._clock()):
                 _log.warning("token refresh failed; using the current token until it expires")
@@ -137,10 +138,27 @@ class TokenCache:
         if self._token is token:
             self._token = None
 
+    async def _shared_fetch(self, fetch: TokenFetch) -> Token:
+        """Await the one fetch in flight, starting it if none is.
+
+        The fetch runs on the session of the client whose call started it. If that
+        client is closed meanwhile, the fetch ends with ``ClientClosedError``; the
+        calls of other clients then start their own instead of failing. Each turn
+        of the loop needs another client to close, so it ends.
+        """
+        while True:
+            task = self._start_fetch(fetch)
+            started_by_us = self._inflight_fetch == fetch
+            try:
+                return await asyncio.shield(task)
+            except ClientClosedError:
+                if started_by_us:
+                    raise
+
     def _start_fetch(self, fetch: TokenFetch) -> asyncio.Task[Token]:
         if self._inflight is None or self._inflight.done():
             task = asyncio.get_running_loop().create_task(self._fetch_and_store(fetch))
-            self._inflight = task
+            self._inflight, self._inflight_fetch = task, fetch
             # A fetch whose waiters were all cancelled must not log "never retrieved".
             task.add_done_callback(_consume_exception)
         return self._inflight

@@ -36,6 +36,7 @@ from aura_async._errors import (
     AuraConfigurationError,
     ClientClosedError,
 )
+from aura_async._lifecycle import CallTracker
 from aura_async._operations import TOKEN_OPERATION, Operation, operation_for
 from aura_async._pipeline import (
     AuthMiddleware,
@@ -68,6 +69,8 @@ class _Unset(enum.Enum):
 
 
 _DEPRECATION_HEADER = "X-Tyk-Api-Expires"
+# How long close() waits for the calls it ended to unwind before closing the session.
+_CLOSE_GRACE = 5.0
 
 
 class _Core:
@@ -83,6 +86,7 @@ class _Core:
         self.fetch_token = fetch_token
         self.credential: Credential | None = None
         self.closed = False
+        self.calls = CallTracker()
 
 
 class AuraClient:
@@ -257,16 +261,23 @@ class AuraClient:
         return self._core.closed
 
     async def close(self) -> None:
-        """Close the client's own session (a caller-owned session is left open).
+        """End every call still running, then close the client's own session.
 
-        Idempotent; a view's close does nothing.
+        Calls of this client (and its views) that are queued in the limiter, in a
+        backoff or a 429 cooldown, waiting for the token or in flight end at once
+        with :class:`ClientClosedError`, and free their limiter places; other
+        clients of the same credential are not affected. A caller-owned session is
+        left open. Idempotent; a view's close does nothing.
         """
         core = self._core
         if self._is_view or core.closed:
             return
         core.closed = True
-        if core.owns_session and core.session is not None:
-            await core.session.close()
+        try:
+            await core.calls.end_all(_CLOSE_GRACE)
+        finally:
+            if core.owns_session and core.session is not None:
+                await core.session.close()
 
     def __del__(self, _warn: Any = warnings.warn) -> None:
         core = self.__dict__.get("_core")
@@ -364,11 +375,12 @@ class AuraClient:
             AuthMiddleware(ctx, credential.tokens, self._core.fetch_token),
             RateLimitMiddleware(ctx, limiter),
         )
-        with ctx.observer:
+        url = self._api_root + path
+        with ctx.observer, self._core.calls.track(ctx, method, url):
             raw = await send(
                 session,
                 method,
-                self._api_root + path,
+                url,
                 middlewares=middlewares,
                 deadline=self._timeout.total,
                 json_body=json,
@@ -465,11 +477,14 @@ class AuraClient:
             max_body_size=self._max_body_size,
         )
         limiter = credential.limiter
-        with ctx.observer:
+        url = self.base_url + "/oauth/token"
+        # Tracked like a call: closing this client ends the fetch, and the token
+        # cache lets the waiting calls of other clients fetch on their own session.
+        with ctx.observer, self._core.calls.track(ctx, "POST", url):
             raw = await send(
                 session,
                 "POST",
-                self.base_url + "/oauth/token",
+                url,
                 middlewares=(BackoffMiddleware(ctx, limiter), RateLimitMiddleware(ctx, limiter)),
                 deadline=self._timeout.total,
                 form={"grant_type": "client_credentials"},

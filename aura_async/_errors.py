@@ -133,7 +133,11 @@ class AuraValidationError(AuraError, ValueError):
 
 
 class ClientClosedError(AuraError, RuntimeError):
-    """The client was used after it was closed; nothing was sent."""
+    """The client was closed: before the call (nothing was sent), or while it ran.
+
+    A call still running when ``close()`` is called ends with this error at once;
+    its message says when a POST or PATCH may already have reached the server.
+    """
 
 
 class AppClientError(AuraError, RuntimeError):

@@ -11,12 +11,18 @@ __all__ = ["WaiterQueue"]
 
 T = TypeVar("T")
 
+# Below this many departures a rebuild is not worth it: the head drops them soon.
+_PURGE_MIN = 64
+
 
 class WaiterQueue(Generic[T]):
     """Waiters served first come, first served, with a lane at the head for priority.
 
-    A waiter that leaves (its future is cancelled) is dropped lazily when it reaches
-    the head, so leaving costs O(1) however long the queue is.
+    A waiter that leaves (its future is cancelled) is dropped when it reaches the
+    head, or when those that left outnumber those waiting: then the queue is rebuilt
+    without them. Each rebuild costs at most twice the departures since the last, so
+    leaving costs amortised O(1), and a storm of cancellations frees its memory at
+    once instead of when the head waiter is served.
 
     Args:
         on_empty: Called when the last live waiter leaves or is served (e.g. to wake
@@ -26,6 +32,7 @@ class WaiterQueue(Generic[T]):
     def __init__(self, on_empty: Callable[[], None]) -> None:
         self._queue: collections.deque[asyncio.Future[T]] = collections.deque()
         self._live = 0
+        self._left_since_purge = 0
         self._on_empty = on_empty
 
     def __len__(self) -> int:
@@ -57,5 +64,17 @@ class WaiterQueue(Generic[T]):
 
     def _left(self, waiter: asyncio.Future[T]) -> None:
         self._live -= 1
+        if waiter.cancelled():
+            # Served waiters were popped before they were done; a cancelled one may
+            # still be queued (or already dropped at the head: counted all the same).
+            self._left_since_purge += 1
+            if self._left_since_purge > _PURGE_MIN and 2 * self._left_since_purge > len(
+                self._queue
+            ):
+                self._purge()
         if self._live == 0:
             self._on_empty()
+
+    def _purge(self) -> None:
+        self._queue = collections.deque(w for w in self._queue if not w.done())
+        self._left_since_purge = 0

@@ -32,3 +32,20 @@ async def test_a_waiter_that_left_is_skipped_and_empties_the_queue() -> None:
     await asyncio.sleep(0)
     assert len(queue) == 0
     assert emptied == [0]
+
+
+async def test_a_crowd_that_left_is_dropped_at_once_and_the_order_is_kept() -> None:
+    loop = asyncio.get_running_loop()
+    queue: WaiterQueue[None] = WaiterQueue(on_empty=lambda: None)
+    head, tail = loop.create_future(), loop.create_future()
+    queue.push(head)
+    crowd = [loop.create_future() for _ in range(1000)]
+    for waiter in crowd:
+        queue.push(waiter)
+    queue.push(tail)
+    for waiter in crowd:
+        waiter.cancel()
+    await asyncio.sleep(0)
+    assert len(queue) == 2
+    assert len(queue._queue) < 100  # not kept until the head is served
+    assert [queue.pop(), queue.pop(), queue.pop()] == [head, tail, None]
