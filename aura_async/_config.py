@@ -107,9 +107,13 @@ class RateLimit:
         per: The window length in seconds (> 0).
         burst: None lets a burst use the whole window; an int in 1..``requests``
             paces sending instead, allowing bursts of that size.
-        margin: Seconds added to the sliding window for sends whose server receipt
-            time is unknown (>= 0, < ``per``); None means :attr:`effective_margin`'s
-            default.
+        margin: Seconds a send that got no answer (timeout, reset, cancelled in
+            flight) holds its slot beyond ``per``, since it may still reach the
+            server (>= 0, < ``per``). None (the default): as long again as it was
+            in flight (for an attempt that timed out: the attempt timeout), and at
+            least :attr:`effective_margin`. That covers a proxy that holds a request
+            as long as the client waited for it, at the cost of that slot for the
+            extra time; see the README's rate-limiting section.
 
     Raises:
         AuraConfigurationError: An option is out of range.
@@ -131,7 +135,11 @@ class RateLimit:
 
     @property
     def effective_margin(self) -> float:
-        """The margin in use: ``margin`` if set, else ``min(0.05, per / 100)`` seconds."""
+        """The fixed margin: ``margin`` if set, else ``min(0.05, per / 100)`` seconds.
+
+        With ``margin`` None, the in-process limiter holds an unanswered send at
+        least this long, or as long as it was in flight if that is longer.
+        """
         if self.margin is not None:
             return float(self.margin)
         return min(_MARGIN_DEFAULT_CAP, self.per / 100)

@@ -6,8 +6,10 @@ receives it, which is some time between our admission and the moment its answer
 flight, and for ``per`` seconds after it completes. Then no ``requests + 1`` sends
 can land in one server window, whatever the network jitter, and a long saturated
 run still uses ``per / (per + latency)`` of the allowance. A request whose outcome
-is unknown (timeout, reset) is counted ``margin`` seconds longer, since its bytes
-may still be on their way.
+is unknown (timeout, reset, cancelled in flight) is counted longer, since its bytes
+may still be on their way: by default as long again as it was in flight (for an
+attempt that timed out, the attempt timeout), since a proxy that held it that long
+can hold it as long again; ``RateLimit.margin`` set fixes that extra hold instead.
 
 Waiters are served strictly FIFO by one pump task; only the pump ever waits on the
 aiolimiter bucket used for paced sending, so admission stays O(1) however many
@@ -74,17 +76,18 @@ class Limiter(Protocol):
 class _LocalPermit:
     """A slot of a :class:`LocalLimiter`; released at most once."""
 
-    __slots__ = ("_limiter", "_released")
+    __slots__ = ("_admitted", "_limiter", "_released")
 
-    def __init__(self, limiter: LocalLimiter) -> None:
+    def __init__(self, limiter: LocalLimiter, admitted: float) -> None:
         self._limiter = limiter
+        self._admitted = admitted
         self._released = False
 
     def release(self, *, sent: bool = True, answered: bool = True) -> None:
         """See :meth:`Permit.release`."""
         if not self._released:
             self._released = True
-            self._limiter._complete(sent=sent, answered=answered)
+            self._limiter._complete(sent=sent, answered=answered, admitted=self._admitted)
 
 
 class LocalLimiter:
@@ -99,6 +102,7 @@ class LocalLimiter:
         self.rate = rate
         self._loop = loop or asyncio.get_running_loop()
         self._margin = rate.effective_margin
+        self._margin_from_flight = rate.margin is None
         self._in_flight = 0
         self._completions: collections.deque[float] = collections.deque()
         self._rejections: collections.deque[float] = collections.deque()
@@ -143,9 +147,9 @@ class LocalLimiter:
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
                 # Admitted in the same instant as cancelled: give the slot back.
-                self._complete(sent=False, answered=True)
+                self._complete(sent=False, answered=True, admitted=self._loop.time())
             raise
-        return _LocalPermit(self)
+        return _LocalPermit(self, self._loop.time())
 
     def report_rejection(self, delay: float) -> None:
         """See :meth:`Limiter.report_rejection`. Overlapping cooldowns end at the later one.
@@ -208,17 +212,29 @@ class LocalLimiter:
 
     def _admit(self) -> _LocalPermit:
         self._in_flight += 1
-        return _LocalPermit(self)
+        return _LocalPermit(self, self._loop.time())
 
-    def _complete(self, *, sent: bool, answered: bool) -> None:
+    def _unanswered_margin(self, in_flight_for: float) -> float:
+        """How much longer than ``per`` an unanswered send holds its slot."""
+        if self._margin_from_flight:
+            return max(self._margin, in_flight_for)
+        return self._margin
+
+    def _complete(self, *, sent: bool, answered: bool, admitted: float) -> None:
+        if sent and not answered:
+            extra = self._unanswered_margin(self._loop.time() - admitted)
+            if extra > 0:
+                # It may still be on its way: it stays in flight for the margin, then
+                # completes, so the completion log stays in time order (a long hold
+                # appended at its end would hold back every later entry).
+                self._loop.call_later(extra, self._finish, True)
+                return
+        self._finish(sent)
+
+    def _finish(self, sent: bool) -> None:
         self._in_flight -= 1
         if sent:
-            now = self._loop.time()
-            held_until = now + _EPSILON + (0.0 if answered else self._margin)
-            # Keep the deque sorted: a later entry may not end before an earlier one.
-            if self._completions and self._completions[-1] > held_until:
-                held_until = self._completions[-1]
-            self._completions.append(held_until)
+            self._completions.append(self._loop.time() + _EPSILON)
         self._poke()
 
     def _enqueue(self, waiter: asyncio.Future[None], *, priority: bool) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from _common import Figure, figures_from_json, format_table
 
 HERE = Path(__file__).resolve().parent
-# Quick ones first; utilisation (about 100 s of paced sending) last.
+# Quick ones first; utilisation and margin (paced sending, about 100 s and 120 s) last.
 BENCHMARKS = (
     "emulator_throughput",
     "overhead",
@@ -28,6 +28,7 @@ BENCHMARKS = (
     "token_stampede",
     "memory",
     "utilisation",
+    "margin",
 )
 # Benchmarks of optional parts, run when their module is there.
 OPTIONAL_BENCHMARKS = ("redis_limiter",)

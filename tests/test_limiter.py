@@ -208,3 +208,16 @@ async def test_ten_thousand_waiters_all_get_through_in_order() -> None:
     held.release(sent=False)
     await asyncio.wait_for(asyncio.gather(*tasks), 30.0)
     assert order == list(range(10_000))
+
+
+async def test_an_unanswered_send_holds_its_slot_as_long_again_as_it_was_in_flight() -> None:
+    """It may still reach the server: a proxy that held it that long can hold it as long again."""
+    per, in_flight = 0.1, 0.15
+    limiter = LocalLimiter(RateLimit(1, per=per))
+    loop = asyncio.get_running_loop()
+    permit = await limiter.acquire()
+    await asyncio.sleep(in_flight)
+    released = loop.time()
+    permit.release(answered=False)
+    (await asyncio.wait_for(limiter.acquire(), 5.0)).release()
+    assert loop.time() - released >= per + in_flight
