@@ -69,7 +69,7 @@ class TokenSeal:
             return None
         try:
             raw = base64.b64decode(text, validate=True)
-            plain = self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], self._aad)
+            plain: bytes = self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], self._aad)
         except (binascii.Error, InvalidTag, ValueError):
             return None
         return plain.decode()
@@ -78,4 +78,5 @@ class TokenSeal:
         """Return a keyed digest of ``token``: it names the token without revealing it."""
         mac = hmac.HMAC(self._id_key, hashes.SHA256())
         mac.update(token.encode())
-        return mac.finalize().hex()[:32]
+        digest: bytes = mac.finalize()
+        return digest.hex()[:32]
