@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -67,32 +67,38 @@ def _interrupt_once_sent(
     args: tuple[str, ...], env: dict[str, str], marker: str, tmp_path: Path
 ) -> tuple[int, str, str]:
     """Run ``aura-async ARGS`` (with DEBUG logs), Ctrl-C it once ``marker`` is logged."""
-    stderr_path = tmp_path / "stderr.txt"
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        with stderr_path.open("w") as stderr:
-            process = subprocess.Popen(
-                [str(SCRIPT), "--debug", *args],
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                text=True,
-                env=env | {"COLUMNS": "400"},  # one log record per line
-            )
+        process = subprocess.Popen(
+            [str(SCRIPT), "--debug", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env | {"COLUMNS": "400"},  # one log record per line
+        )
     finally:
         signal.signal(signal.SIGINT, previous)
+    # Reading blocks until the next line; the watchdog bounds it if the marker never comes.
+    watchdog = threading.Timer(PROGRESS_TIMEOUT, process.kill)
+    watchdog.start()
+    logged: list[str] = []
     try:
-        deadline = time.monotonic() + PROGRESS_TIMEOUT
-        while marker not in stderr_path.read_text():
-            assert process.poll() is None, stderr_path.read_text()
-            assert time.monotonic() < deadline, stderr_path.read_text()
-            time.sleep(0.02)
+        assert process.stderr is not None
+        for line in process.stderr:
+            logged.append(line)
+            if marker in line:
+                break
+        assert logged, "nothing logged"
+        assert marker in logged[-1], "".join(logged)
+        assert process.poll() is None, "".join(logged)
         process.send_signal(signal.SIGINT)
-        stdout, _ = process.communicate(timeout=STOP_TIMEOUT)
+        stdout, rest = process.communicate(timeout=STOP_TIMEOUT)
     finally:
+        watchdog.cancel()
         if process.poll() is None:
             process.kill()
             process.communicate(timeout=STOP_TIMEOUT)
-    return process.returncode, stdout, stderr_path.read_text()
+    return process.returncode, stdout, "".join(logged) + rest
 
 
 @pytest.mark.parametrize("json_mode", [False, True])
