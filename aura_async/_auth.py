@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Protocol
 
 import attrs
 
@@ -19,10 +19,12 @@ from aura_async._errors import AuraError, ClientClosedError
 from aura_async._transport import Response, decode_json, invalid_body
 
 __all__ = [
+    "SharedFetch",
     "Token",
     "TokenCache",
     "TokenGrant",
     "TokenProvider",
+    "consume_exception",
     "parse_token_response",
     "refresh_lead",
 ]
@@ -100,8 +102,7 @@ class TokenCache:
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._token: Token | None = None
-        self._inflight: asyncio.Task[Token] | None = None
-        self._inflight_fetch: TokenFetch | None = None
+        self._shared_fetch = SharedFetch(self._fetch_and_store)
         self.fetches = 0
 
     def __repr__(self) -> str:
@@ -138,31 +139,6 @@ class TokenCache:
         if self._token is token:
             self._token = None
 
-    async def _shared_fetch(self, fetch: TokenFetch) -> Token:
-        """Await the one fetch in flight, starting it if none is.
-
-        The fetch runs on the session of the client whose call started it. If that
-        client is closed meanwhile, the fetch ends with ``ClientClosedError``; the
-        calls of other clients then start their own instead of failing. Each turn
-        of the loop needs another client to close, so it ends.
-        """
-        while True:
-            task = self._start_fetch(fetch)
-            started_by_us = self._inflight_fetch == fetch
-            try:
-                return await asyncio.shield(task)
-            except ClientClosedError:
-                if started_by_us:
-                    raise
-
-    def _start_fetch(self, fetch: TokenFetch) -> asyncio.Task[Token]:
-        if self._inflight is None or self._inflight.done():
-            task = asyncio.get_running_loop().create_task(self._fetch_and_store(fetch))
-            self._inflight, self._inflight_fetch = task, fetch
-            # A fetch whose waiters were all cancelled must not log "never retrieved".
-            task.add_done_callback(_consume_exception)
-        return self._inflight
-
     async def _fetch_and_store(self, fetch: TokenFetch) -> Token:
         self.fetches += 1
         # Expiry counts from the request's start: the server's clock began earlier.
@@ -176,7 +152,56 @@ class TokenCache:
         return token
 
 
-def _consume_exception(task: asyncio.Task[Token]) -> None:
+class SharedFetch:
+    """One token fetch in flight, shared by every caller, surviving its starter's close.
+
+    The fetch runs on the session of the client whose call started it. If that
+    client is closed meanwhile, the fetch ends with ``ClientClosedError``; the
+    calls of other clients then start their own instead of failing. Each turn
+    of the loop needs another client to close, so it ends.
+
+    Args:
+        run: Runs one fetch to its end (fetch, store, share), given the ``fetch``
+            of the call that starts it.
+    """
+
+    def __init__(self, run: Callable[[TokenFetch], Coroutine[Any, Any, Token]]) -> None:
+        self._run = run
+        self._task: asyncio.Task[Token] | None = None
+        self._fetch: TokenFetch | None = None
+
+    @property
+    def task(self) -> asyncio.Task[Token] | None:
+        """The fetch in flight (or the last one), for cancelling on close."""
+        return self._task
+
+    async def __call__(self, fetch: TokenFetch) -> Token:
+        """Await the fetch in flight, starting one with ``fetch`` if none is.
+
+        Raises:
+            AuraError: The fetch failed (``ClientClosedError`` only when it was
+                this caller's own client that closed).
+        """
+        while True:
+            task = self._start(fetch)
+            started_by_us = self._fetch == fetch
+            try:
+                return await asyncio.shield(task)
+            except ClientClosedError:
+                if started_by_us:
+                    raise
+
+    def _start(self, fetch: TokenFetch) -> asyncio.Task[Token]:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(fetch))
+            self._fetch = fetch
+            # A fetch whose waiters were all cancelled must not log "never retrieved".
+            self._task.add_done_callback(consume_exception)
+        return self._task
+
+
+def consume_exception(task: asyncio.Task[Any]) -> None:
+    """Mark a finished task's exception as retrieved (a done-callback)."""
     if not task.cancelled():
         task.exception()
 

@@ -30,6 +30,7 @@ from aura_async._retry import (
     decide,
     may_have_applied,
     parse_retry_after,
+    rejection_cooldown,
 )
 from aura_async._telemetry import CallObserver
 from aura_async._transport import (
@@ -120,16 +121,18 @@ class BackoffMiddleware:
             resp, exc, outcome = await _attempt(req, handler)
             if resp is not None and ctx.body_cut and 200 <= resp.status < 300:
                 raise PipelineError(_too_large(ctx, req, resp))
+            jitter = self._rng()
             decision = decide(
                 outcome,
                 method=ctx.method,
                 idempotent=ctx.idempotent,
                 retries_done=ctx.retries_done,
                 policy=ctx.retry,
-                jitter=self._rng(),
+                jitter=jitter,
                 converges_on=ctx.converges_on,
                 maybe_applied=ctx.maybe_applied,
             )
+            self._report_rejection(outcome, jitter)
             _log_attempt(ctx, req, resp, exc, decision, time.monotonic() - started)
             if decision.action in ("return", "already_gone", "converged"):
                 ctx.already_gone = decision.action == "already_gone"
@@ -137,6 +140,15 @@ class BackoffMiddleware:
                 return resp  # type: ignore[return-value]  # these imply a response
             ctx.maybe_applied = ctx.maybe_applied or may_have_applied(outcome)
             await self._act(decision, req, resp, exc)
+
+    def _report_rejection(self, outcome: AttemptOutcome, jitter: float) -> None:
+        """Start the credential's cooldown on any 429, retried or not."""
+        ctx = self._ctx
+        cooldown = rejection_cooldown(
+            outcome, retries_done=ctx.retries_done, policy=ctx.retry, jitter=jitter
+        )
+        if cooldown is not None and self._limiter is not None:
+            self._limiter.report_rejection(cooldown)
 
     async def _act(
         self,
@@ -153,8 +165,7 @@ class BackoffMiddleware:
             resp.release()
         ctx.retries_done += 1
         if decision.action == "cooldown" and self._limiter is not None:
-            self._limiter.report_rejection(decision.delay)
-            ctx.priority = True
+            ctx.priority = True  # the cooldown is under way: the limiter waits it out
         else:
             await asyncio.sleep(decision.delay)
 

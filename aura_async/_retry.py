@@ -208,11 +208,48 @@ class _Attempt:
         refusal = self.refusal(rejected_before_acting=rejected)
         if refusal is not None:
             return RetryDecision("raise", reason=f"{reason}; {refusal}")
-        retry_after = self.outcome.retry_after
-        if retry_after is None or math.isnan(retry_after):
-            delay = backoff_delay(self.retries_done, self.policy, self.jitter)
-            return RetryDecision(action, delay=delay, reason=f"{reason}, backoff")
-        return RetryDecision(action, delay=max(0.0, retry_after), reason=reason)
+        delay = _wait(self.outcome, self.retries_done, self.policy, self.jitter)
+        if _has_retry_after(self.outcome):
+            return RetryDecision(action, delay=delay, reason=reason)
+        return RetryDecision(action, delay=delay, reason=f"{reason}, backoff")
+
+
+def _has_retry_after(outcome: AttemptOutcome) -> bool:
+    return outcome.retry_after is not None and not math.isnan(outcome.retry_after)
+
+
+def _wait(outcome: AttemptOutcome, retries_done: int, policy: RetryPolicy, jitter: float) -> float:
+    """Retry-After when the server sent one, else the backoff."""
+    if _has_retry_after(outcome):
+        return max(0.0, outcome.retry_after or 0.0)
+    return backoff_delay(retries_done, policy, jitter)
+
+
+def rejection_cooldown(
+    outcome: AttemptOutcome, *, retries_done: int, policy: RetryPolicy, jitter: float
+) -> float | None:
+    """Return how long every request of the credential pauses after this attempt.
+
+    Any 429 starts the credential's cooldown, whether or not this call retries
+    (no retries left, ``retry_rejected_posts`` off, a Retry-After too long to wait):
+    the other coroutines' sends would only be rejected, and some gateways count
+    rejected calls too. The pause is Retry-After, or the backoff without one;
+    capped at ``policy.retry_after_max``, so that one long Retry-After does not
+    stall every other call beyond what their policy would wait: they send again
+    then, and a 429 still under way raises with ``.retry_after`` set.
+
+    Args:
+        outcome: What the attempt produced.
+        retries_done: Retries already made for this call (for the backoff).
+        policy: The retry policy in force.
+        jitter: The same draw in [0, 1] that :func:`decide` was given.
+
+    Returns:
+        Seconds of cooldown, or None when the outcome is not a 429.
+    """
+    if outcome.kind != "response" or outcome.status != 429:
+        return None
+    return min(_wait(outcome, retries_done, policy, jitter), policy.retry_after_max)
 
 
 def _decide_on_status(attempt: _Attempt) -> RetryDecision:

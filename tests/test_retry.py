@@ -15,6 +15,7 @@ from aura_async._retry import (
     backoff_delay,
     decide,
     parse_retry_after,
+    rejection_cooldown,
 )
 
 DEFAULT = RetryPolicy()
@@ -294,3 +295,41 @@ def test_parse_retry_after_far_future_date_is_large_and_finite() -> None:
     seconds = parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now=NOW)
     assert seconds is not None
     assert 2.5e11 < seconds < math.inf
+
+
+# --- the cooldown every 429 starts -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("outcome", "retries_done", "policy", "cooldown"),
+    [
+        (response(429, retry_after=2.0), 0, DEFAULT, 2.0),
+        (response(429), 0, DEFAULT, 0.25),  # the backoff, with jitter 0.5
+        (response(429), 2, DEFAULT, 1.0),
+        (response(429, retry_after=2.0), 0, NO_RETRIES, 2.0),  # not retried: still a cooldown
+        (response(429, retry_after=2.0), 3, DEFAULT, 2.0),  # the last retry is used up
+        (response(429, retry_after=2.0), 0, NO_REJECTED_POSTS, 2.0),
+        (response(429, retry_after=600.0), 0, DEFAULT, 60.0),  # capped at retry_after_max
+        (response(429, retry_after=0.0), 0, DEFAULT, 0.0),
+        (response(503, retry_after=2.0), 0, DEFAULT, None),
+        (response(200), 0, DEFAULT, None),
+        (LOST, 0, DEFAULT, None),
+        (NOT_SENT, 0, DEFAULT, None),
+    ],
+)
+def test_every_429_has_a_cooldown(
+    outcome: AttemptOutcome, retries_done: int, policy: RetryPolicy, cooldown: float | None
+) -> None:
+    got = rejection_cooldown(outcome, retries_done=retries_done, policy=policy, jitter=JITTER)
+    assert got == cooldown
+
+
+@pytest.mark.parametrize("retry_after", [None, 0.5, 2.0])
+def test_a_retried_429_waits_its_cooldown(retry_after: float | None) -> None:
+    outcome = response(429, retry_after=retry_after)
+    decision = decide(
+        outcome, method="GET", idempotent=True, retries_done=1, policy=DEFAULT, jitter=JITTER
+    )
+    cooldown = rejection_cooldown(outcome, retries_done=1, policy=DEFAULT, jitter=JITTER)
+    assert decision.action == "cooldown"
+    assert decision.delay == cooldown

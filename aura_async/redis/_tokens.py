@@ -24,7 +24,7 @@ import math
 import time
 import uuid
 
-from aura_async._auth import Token, TokenCache, TokenFetch
+from aura_async._auth import SharedFetch, Token, TokenCache, TokenFetch, consume_exception
 from aura_async._errors import AuraError
 from aura_async.redis._calls import RedisBackendError, RedisCalls, as_text
 from aura_async.redis._scripts import CredentialKeys, seconds
@@ -85,7 +85,7 @@ class RedisTokenProvider:
         self._local: TokenCache | None = None
         self._retry_redis_at = 0.0
         self._reading: asyncio.Task[Token | None] | None = None
-        self._refreshing: asyncio.Task[Token] | None = None
+        self._refresh_flight = SharedFetch(self._refresh)
         self._invalidations: set[asyncio.Task[None]] = set()
         self._rejected: collections.deque[str] = collections.deque(maxlen=_REJECTED_KEPT)
         self._closed = False
@@ -131,7 +131,8 @@ class RedisTokenProvider:
     async def aclose(self) -> None:
         """Stop the background tasks."""
         self._closed = True
-        tasks = [t for t in (self._reading, self._refreshing, *self._invalidations) if t]
+        refreshing = self._refresh_flight.task
+        tasks = [t for t in (self._reading, refreshing, *self._invalidations) if t]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -145,7 +146,7 @@ class RedisTokenProvider:
         if current is not None and time.monotonic() < current.refresh_at:
             return current
         try:
-            return await asyncio.shield(self._single_flight_refresh(fetch))
+            return await self._refresh_flight(fetch)
         except AuraError:
             if current is not None and current.usable(time.monotonic()):
                 _log.warning("token refresh failed; using the current token until it expires")
@@ -156,14 +157,8 @@ class RedisTokenProvider:
         """One read in flight, however many coroutines ask."""
         if self._reading is None or self._reading.done():
             self._reading = asyncio.get_running_loop().create_task(self._read())
-            self._reading.add_done_callback(_consume_exception)
+            self._reading.add_done_callback(consume_exception)
         return await asyncio.shield(self._reading)
-
-    def _single_flight_refresh(self, fetch: TokenFetch) -> asyncio.Task[Token]:
-        if self._refreshing is None or self._refreshing.done():
-            self._refreshing = asyncio.get_running_loop().create_task(self._refresh(fetch))
-            self._refreshing.add_done_callback(_consume_exception)
-        return self._refreshing
 
     async def _read(self) -> Token | None:
         """Return the stored token, or None if there is none (or it was rejected here)."""
@@ -280,8 +275,3 @@ class RedisTokenProvider:
 
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
-
-
-def _consume_exception(task: asyncio.Task[object]) -> None:
-    if not task.cancelled():
-        task.exception()

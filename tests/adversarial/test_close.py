@@ -71,6 +71,22 @@ async def test_calls_in_flight_end_with_client_closed(emu: AuraEmulator) -> None
         assert await close_and_check(client, calls) <= CLOSE_PROMPTLY
 
 
+async def test_closing_a_client_ends_the_calls_of_its_views(emu: AuraEmulator) -> None:
+    def hold_tenants(method: str, path: str, seen: int) -> float | None:
+        return None if path == TENANTS else 0.0
+
+    async with SlowProxy(emu.url, hold_tenants) as proxy:
+        client = _client(emu, proxy.url)
+        views = [client.with_options(timeout=60.0), client.with_options(retry=PATIENT)]
+        calls = [call for view in views for call in _start(2, view)]
+        await proxy.wait_for("GET", TENANTS, len(calls))
+        await views[0].close()  # a view's close ends nothing
+        await asyncio.sleep(0.01)
+        assert not any(call.done() for call in calls)
+        assert await close_and_check(client, calls) <= CLOSE_PROMPTLY
+        assert all(view.closed for view in views)
+
+
 async def test_a_post_in_flight_says_it_may_have_been_applied(emu: AuraEmulator) -> None:
     def hold_creates(method: str, path: str, seen: int) -> float | None:
         return None if method == "POST" and path == "/v1/instances" else 0.0

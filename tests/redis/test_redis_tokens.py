@@ -19,6 +19,13 @@ from aura_async._auth import TokenGrant
 from aura_async.redis import RedisBackend
 from aura_async.redis._scripts import credential_keys
 from aura_async.redis._sealing import TokenSeal
+from aura_async.testing import AuraEmulator
+from tests.adversarial.lifecycle_support import (
+    CLOSE_PROMPTLY,
+    SlowProxy,
+    client_of,
+    close_and_check,
+)
 from tests.redis.redis_support import wait_until
 
 ORIGIN = "https://api.neo4j.io"
@@ -204,3 +211,28 @@ async def test_the_token_never_reaches_the_logs_or_reprs(
     await provider.token(CountingFetch())
     shown = caplog.text + repr(provider) + repr(backend) + repr(token)
     assert "token-1" not in shown
+
+
+async def test_a_fetch_whose_client_closes_leaves_the_other_clients_waiting_unharmed(
+    backend: RedisBackend,
+) -> None:
+    """Client A's call starts the shared fetch; B's call waits on it; A closes."""
+
+    def hold_first_token(method: str, path: str, seen: int) -> float | None:
+        return None if path == "/oauth/token" and seen == 0 else 0.0
+
+    async with (
+        AuraEmulator(rate_limit=None) as emu,
+        SlowProxy(emu.url, hold_first_token) as proxy,
+    ):
+        first = client_of(proxy.url, emu.client_id, emu.client_secret, backend=backend)
+        async with client_of(
+            proxy.url, emu.client_id, emu.client_secret, backend=backend
+        ) as second:
+            mine = [asyncio.create_task(first.tenants.list()) for _ in range(3)]
+            await proxy.wait_for("POST", "/oauth/token")
+            theirs = [asyncio.create_task(second.tenants.list()) for _ in range(3)]
+            await asyncio.sleep(0.01)
+            assert await close_and_check(first, mine) <= CLOSE_PROMPTLY  # type: ignore[arg-type]
+            await asyncio.wait_for(asyncio.gather(*theirs), 5.0)
+    assert proxy.seen("POST", "/oauth/token") == 2  # the second client fetched on its own session
