@@ -22,10 +22,14 @@ from aura_async.redis._scripts import CredentialKeys, credential_keys
 from aura_async.redis._sealing import TokenSeal
 from aura_async.redis._tokens import RedisTokenProvider
 from aura_async.redis._urls import connect
+from aura_async.resources._base import deprecated_alias
 
 __all__ = ["RedisBackend"]
 
 _log = logging.getLogger("aura_async")
+
+# The default heartbeat, in seconds.
+_HEARTBEAT = 5.0
 
 
 def _positive(name: str, value: object) -> float:
@@ -45,6 +49,14 @@ def _share(value: object) -> float | None:
     if share > 1:
         raise AuraConfigurationError(f"RedisBackend.fallback_share must be <= 1, got {value!r}")
     return share
+
+
+def _heartbeat(heartbeat: float | None, lease: float | None) -> float:
+    if lease is None:
+        return _positive("heartbeat", _HEARTBEAT if heartbeat is None else heartbeat)
+    if heartbeat is not None:
+        raise AuraConfigurationError("RedisBackend: give heartbeat= or lease= (old name), not both")
+    return _positive("lease", lease)
 
 
 class RedisBackend:
@@ -85,10 +97,13 @@ class RedisBackend:
         prefix: The namespace of the keys.
         timeout: Bound of every Redis call, in seconds. A call slower than this
             counts as a Redis failure.
-        lease: Seconds a send in flight holds its slot without a renewal; each
-            process renews its sends in flight every half lease (its heartbeat),
-            so the slots of a process that crashed mid-request are free at most
-            a lease and a window later.
+        heartbeat: Seconds (default 5) within which each process renews the
+            slots of its sends in flight (it renews them every three quarters of a
+            heartbeat, so a renewal may run a quarter heartbeat late; a later
+            one logs a WARNING). The slots of a process that dies mid-request
+            are free at most one heartbeat and one window after its death.
+        lease: Deprecated alias of ``heartbeat`` (same meaning: how long a send
+            in flight holds its slot without a renewal).
         fallback_share: None (default): when Redis fails, calls fail with
             :class:`~aura_async.redis.RedisBackendError`. A fraction in (0, 1]:
             each process falls back to a local limiter with this share of the
@@ -114,7 +129,8 @@ class RedisBackend:
         *,
         prefix: str = "aura_async",
         timeout: float = 1.0,
-        lease: float = 10.0,
+        heartbeat: float | None = None,
+        lease: float | None = None,
         fallback_share: float | None = None,
         probe_interval: float = 1.0,
         lock_timeout: float = 10.0,
@@ -129,7 +145,9 @@ class RedisBackend:
         self.prefix = prefix
         self.fallback_share = _share(fallback_share)
         self.share_token = share_token
-        self._lease = _positive("lease", lease)
+        if lease is not None:
+            deprecated_alias("RedisBackend(lease=...)", "RedisBackend(heartbeat=...)")
+        self._heartbeat = _heartbeat(heartbeat, lease)
         self._probe_interval = _positive("probe_interval", probe_interval)
         self._lock_timeout = _positive("lock_timeout", lock_timeout)
         self._token_wait = _positive("token_wait", token_wait)
@@ -220,7 +238,7 @@ class RedisBackend:
                 self._calls,
                 credential_keys(self.prefix, origin, client_id),
                 rate,
-                lease=self._lease,
+                heartbeat=self._heartbeat,
                 fallback_share=self.fallback_share,
                 probe_interval=self._probe_interval,
             )

@@ -1,12 +1,15 @@
 """What one process writes to the shared log, kept until Redis has acknowledged it.
 
 Completions and give-backs are queued (bounded) and retried until Redis takes
-them: a lost completion would hold its slot a lease longer, a lost give-back a
-lease and a window. While sends are in flight, their leases are renewed every
-half lease (the heartbeat), so a short lease is enough for a live process and a
-crashed one frees its slots within a lease and a window. This process's recent
-sends are remembered, and re-added to the log (idempotently) after a Redis
-failure or when a script finds that the log lost data.
+them: a lost completion would hold its slot a heartbeat longer, a lost give-back
+a heartbeat and a window. While sends are in flight, the heartbeat renews them:
+each renewal scores a slot "in flight until now + heartbeat" (a lease of one
+heartbeat), and renewals run every three quarters of a heartbeat, so a renewal
+may run a quarter heartbeat late before a lease ends. A process that dies at
+``t`` renewed last at or before ``t``: its slots stop counting by ``t +
+heartbeat + per``. This process's recent sends are remembered, and re-added to
+the log (idempotently) after a Redis failure or when a script finds that the
+log lost data.
 
 One task does all of it, in order, so that a renewal never overtakes a completion.
 """
@@ -32,12 +35,15 @@ _log = logging.getLogger("aura_async")
 # Most actions sent in one script call.
 _BATCH = 512
 # Most actions waiting for Redis, and most recent sends remembered: beyond these the
-# oldest are dropped, which only holds their slots longer (a lease and a window).
+# oldest are dropped, which only holds their slots longer (a heartbeat and a window).
 _MAX_PENDING = 10_000
 _MAX_RECENT = 10_000
 # Retries of a write Redis did not take back off from this to the cap.
 _BACKOFF = 0.05
 _BACKOFF_CAP = 1.0
+# Renewals run this often, in heartbeats: the rest of a heartbeat is the grace a
+# busy event loop (or a slow Redis) has before a renewed lease ends.
+RENEWAL = 0.75
 
 Item = tuple[str, str]
 
@@ -47,12 +53,12 @@ class LogView:
 
     Args:
         rate: This process's configured allowance.
-        lease: Seconds a send in flight counts without a renewal.
+        heartbeat: Seconds a send in flight counts without a renewal (its lease).
     """
 
-    def __init__(self, rate: RateLimit, lease: float) -> None:
+    def __init__(self, rate: RateLimit, heartbeat: float) -> None:
         self.rate = rate
-        self.lease = lease
+        self.heartbeat = heartbeat
         self.margin = rate.effective_margin
         self.epoch = ""
         self.until = 0.0
@@ -68,7 +74,7 @@ class LogView:
         return script_head(
             requests=self.rate.requests,
             per=self.rate.per,
-            lease=self.lease,
+            lease=self.heartbeat,
             margin=self.margin,
             known_id=self.epoch,
             new_id=uuid.uuid4().hex,
@@ -131,25 +137,26 @@ class Ledger:
         self._recent: dict[str, float] = {}
         self._restore = False
         self._next_renewal = 0.0
+        self._troubled = False
         self._closing = False
         self._doze = Doze()
         self._task: asyncio.Task[None] | None = None
 
     def hold(self, member: str) -> None:
         """Note a slot admitted in Redis and in flight: renew its lease until it completes."""
-        self._view.witness = (member, self._view.now + self._view.lease)
+        self._view.witness = (member, self._view.now + self._view.heartbeat)
         self._renew(member)
 
     def _renew(self, member: str) -> None:
         if not self._leased:
-            self._next_renewal = self._loop.time() + self._view.lease / 2
+            self._next_renewal = self._loop.time() + self._view.heartbeat * RENEWAL
         self._leased.add(member)
         self._wake()
 
     @property
     def lease_seconds(self) -> float:
-        """Seconds a send in flight counts without a renewal."""
-        return self._view.lease
+        """Seconds a send in flight counts without a renewal (one heartbeat)."""
+        return self._view.heartbeat
 
     def lease(self, member: str) -> None:
         """Write a lease for ``member`` (a send not yet in Redis) soon, then renew it."""
@@ -222,6 +229,7 @@ class Ledger:
                 await self._send(batch)
             except RedisBackendError:
                 self._restore = True  # after a reconnect, re-add this process's sends
+                self._troubled = True  # a late renewal is then Redis's doing, reported so
                 if kind == "pending":
                     self._pending.extendleft(reversed(batch))
                 await asyncio.sleep(backoff)
@@ -241,9 +249,24 @@ class Ledger:
             return "pending", [self._pending.popleft() for _ in range(count)]
         now = self._loop.time()
         if self._leased and now >= self._next_renewal and not self._closing:
-            self._next_renewal = now + self._view.lease / 2
+            self._check_late(now - self._next_renewal)
+            self._next_renewal = now + self._view.heartbeat * RENEWAL
             return "renewal", [(member, self._lease_action()) for member in self._leased]
         return None
+
+    def _check_late(self, late: float) -> None:
+        """Warn when the event loop ran a renewal after the leases it renews ended."""
+        grace = self._view.heartbeat * (1 - RENEWAL)
+        if late > grace and not self._troubled:
+            _log.warning(
+                "the Redis limiter's heartbeat ran %.2fs late (a blocked event loop or a "
+                "slow Redis): the leases of this process's sends in flight ended before "
+                "it, and their slots free %gs after that, even if a request is still on "
+                "its way to the API",
+                late,
+                self._view.per,
+            )
+        self._troubled = False
 
     def _lease_action(self) -> str:
         return "+" + seconds(self.lease_seconds)

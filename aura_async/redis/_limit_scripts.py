@@ -7,8 +7,9 @@ returned as strings since Redis truncates Lua numbers to integers.
 The keys of a credential's limiter (all under one hash tag, so one Cluster slot):
 
 - ``log``: sorted set, one member per send slot, scored with the Redis time from
-  which it counts ``per`` more seconds: ``now + lease`` while in flight (renewed
-  by its process's heartbeat), the completion time once answered.
+  which it counts ``per`` more seconds: ``now + lease`` while in flight (the lease
+  is its process's heartbeat, renewed before it ends while the process lives),
+  the completion time once answered.
 - ``state``: hash: ``id`` (a random id of the log's lifetime), ``seq`` (counts
   the scripts that ran: it never goes down, unless Redis went back in time),
   ``until`` (when the newest entry of the log stops counting) and one

@@ -2,9 +2,9 @@
 
 The log is a sorted set: one member per send slot, scored with the Redis time
 from which it counts ``per`` more seconds. A slot is taken at admission with the
-score ``now + lease``, renewed by this process's heartbeat while the request is
-in flight (so a crashed process's slots free within a lease and a window), and
-rescored on release to the completion time, so that it counts ``per`` seconds
+score ``now + heartbeat``, renewed by this process's heartbeat while the request
+is in flight (so a crashed process's slots free within a heartbeat and a window),
+and rescored on release to the completion time, so that it counts ``per`` seconds
 after the answer arrived, exactly like :class:`~aura_async._ratelimit.LocalLimiter`.
 Only the Redis server's clock is read. The writes after admission (completions,
 give-backs, renewals, restores after a loss) go through the :class:`Ledger`.
@@ -77,8 +77,8 @@ class RedisLimiter:
         keys: The credential's keys.
         rate: The credential's allowance (if another process uses a stricter
             one, the strictest applies).
-        lease: Seconds a slot in flight counts without a renewal (renewed
-            every half lease while this process lives).
+        heartbeat: Seconds a slot in flight counts without a renewal (renewed
+            every three quarters of it while this process lives).
         fallback_share: None: a Redis failure fails the waiting calls with
             :class:`RedisBackendError`. A fraction: fall back to a local limiter
             with that share of the allowance until Redis is back.
@@ -96,7 +96,7 @@ class RedisLimiter:
         keys: CredentialKeys,
         rate: RateLimit,
         *,
-        lease: float,
+        heartbeat: float,
         fallback_share: float | None,
         probe_interval: float,
     ) -> None:
@@ -108,7 +108,7 @@ class RedisLimiter:
         self._share = fallback_share
         self._probe_interval = probe_interval
         self._margin = rate.effective_margin
-        self._view = LogView(rate, lease)
+        self._view = LogView(rate, heartbeat)
         self._ledger: Ledger | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiters: WaiterQueue[Any] = WaiterQueue(on_empty=self._poke)

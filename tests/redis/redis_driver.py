@@ -11,7 +11,7 @@ Settings: ``url``, ``client_id``, ``redis_url``, ``requests``, ``per``,
 another; ``for``: ``calls`` callers, each calling one after another for
 ``seconds``), ``timeout``, and optionally ``shift`` (seconds added to this
 process's wall clock, with time-machine), ``reject_path`` (a path requested
-first, once), ``path`` (requested instead of listing tenants), ``lease`` and
+first, once), ``path`` (requested instead of listing tenants), ``heartbeat`` and
 ``fallback_share``.
 """
 
@@ -82,7 +82,7 @@ async def _run(settings: dict[str, Any]) -> dict[str, Any]:
     async with RedisBackend.from_url(
         settings["redis_url"],
         fallback_share=settings.get("fallback_share"),
-        lease=settings.get("lease", 10.0),
+        heartbeat=settings.get("heartbeat", 5.0),
     ) as backend:
         await backend.ping()
         async with AuraClient(

@@ -1,9 +1,9 @@
 """A process that takes slots of a shared limiter and holds them until it is killed.
 
 Started by the lease tests with its settings as JSON in ``AURA_HOLDER``: ``url``
-(Redis), ``origin``, ``client_id``, ``requests``, ``per``, ``lease`` and
+(Redis), ``origin``, ``client_id``, ``requests``, ``per``, ``heartbeat`` and
 ``slots``. It prints ``held`` once it holds its slots, then sleeps (its
-heartbeat renewing their leases) until killed.
+heartbeat renewing them) until killed.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ _HOLD_LIMIT = 120.0
 
 async def _hold(settings: dict[str, float | str]) -> None:
     rate = RateLimit(int(settings["requests"]), per=float(settings["per"]))
-    async with RedisBackend.from_url(str(settings["url"]), lease=float(settings["lease"])) as ends:
+    url, heartbeat = str(settings["url"]), float(settings["heartbeat"])
+    async with RedisBackend.from_url(url, heartbeat=heartbeat) as ends:
         limiter = ends.limiter(
             rate, origin=str(settings["origin"]), client_id=str(settings["client_id"])
         )

@@ -25,7 +25,8 @@ from aura_async.redis._scripts import credential_keys
         ("timeout", math.inf),
         ("timeout", True),
         ("timeout", "1"),
-        ("lease", 0),
+        ("heartbeat", 0),
+        ("heartbeat", math.inf),
         ("probe_interval", -0.5),
         ("lock_timeout", None),
         ("token_wait", 0.0),
@@ -39,6 +40,14 @@ from aura_async.redis._scripts import credential_keys
 def test_bad_options_are_refused_at_construction(option: str, value: Any) -> None:
     with pytest.raises(AuraConfigurationError, match=option):
         RedisBackend(redis.asyncio.Redis(), **{option: value})
+
+
+def test_the_heartbeat_and_its_old_name_together_are_refused() -> None:
+    with (
+        pytest.warns(DeprecationWarning, match="lease"),
+        pytest.raises(AuraConfigurationError, match="not both"),
+    ):
+        RedisBackend(redis.asyncio.Redis(), heartbeat=1.0, lease=2.0)
 
 
 @pytest.mark.parametrize("share", [None, 0.25, 1])

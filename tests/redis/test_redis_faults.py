@@ -39,7 +39,7 @@ PROCESSES = 3
 # Each Redis call gives up after this long (a call waiting on a paused Redis fails).
 REDIS_TIMEOUT = 0.3
 # The 5 s SIGSTOP under `make soak`; 2 s in `make test`, which shows the
-# same: the 10 s lease is far longer than a window and the pause together.
+# same: the 5 s heartbeat is far longer than a window and the pause together.
 PAUSE = 5.0 if os.environ.get("AURA_REDIS_FULL_SCALE") else 2.0
 # Filling Redis up to its maxmemory goes in writes of this size.
 _CHUNK = 2**16
@@ -80,11 +80,11 @@ async def _state_id(url: str, emu: AuraEmulator) -> str | None:
         return value
 
 
-async def test_a_redis_pause_holds_the_fleet_about_a_window_not_a_lease(
+async def test_a_redis_pause_holds_the_fleet_about_a_window_not_a_heartbeat(
     private_redis: RedisServer, strict_emu: AuraEmulator
 ) -> None:
     # A slot taken by an admission that ran late would hold the fleet for the
-    # 10 s lease and a window.
+    # 5 s heartbeat and a window.
     pause = PAUSE
     loop = asyncio.get_running_loop()
     fleet = _fleet(strict_emu, private_redis.url)

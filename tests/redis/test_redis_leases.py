@@ -1,7 +1,7 @@
 """Leases, compensations, loss detection and one configuration per credential, against real Redis.
 
 Two backends on one Redis stand for two processes (a crash is a real process
-killed with SIGKILL). Windows and leases are scaled down to tenths of a second.
+killed with SIGKILL). Windows and heartbeats are scaled down to tenths of a second.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -31,36 +32,38 @@ ORIGIN = "https://api.neo4j.io"
 CLIENT_ID = "client-one"
 KEYS = credential_keys("aura_async", ORIGIN, CLIENT_ID)
 HOLDER = Path(__file__).with_name("redis_holder.py")
+# What a loaded machine may add to a measured time.
+SLACK = 0.2
 
 
 async def _scores(side: redis.asyncio.Redis) -> list[float]:
     return [score for _, score in await side.zrange(KEYS.log, 0, -1, withscores=True)]
 
 
-async def test_a_send_in_flight_longer_than_its_lease_keeps_its_slot(redis_url: str) -> None:
-    lease, per = 0.2, 0.1
+async def test_a_send_in_flight_longer_than_its_heartbeat_keeps_its_slot(redis_url: str) -> None:
+    heartbeat, per = 0.4, 0.1
     rate = RateLimit(1, per=per)
     async with (
-        RedisBackend.from_url(redis_url, lease=lease) as first,
-        RedisBackend.from_url(redis_url, lease=lease) as second,
+        RedisBackend.from_url(redis_url, heartbeat=heartbeat) as first,
+        RedisBackend.from_url(redis_url, heartbeat=heartbeat) as second,
     ):
         permit = await first.limiter(rate, origin=ORIGIN, client_id=CLIENT_ID).acquire()
         waiting = asyncio.ensure_future(
             second.limiter(rate, origin=ORIGIN, client_id=CLIENT_ID).acquire()
         )
-        await asyncio.sleep(4 * (lease + per))  # unrenewed, the slot would be free by now
+        await asyncio.sleep(3 * (heartbeat + per))  # unrenewed, the slot would be free by now
         assert not waiting.done()
         permit.release()
         (await asyncio.wait_for(waiting, 5.0)).release()
 
 
 @pytest.mark.slow
-async def test_the_slots_of_a_killed_process_free_within_a_lease_and_a_window(
+async def test_the_slots_of_a_killed_process_free_within_a_heartbeat_and_a_window(
     redis_url: str,
 ) -> None:
-    lease, per, slots = 0.5, 0.3, 3
+    heartbeat, per, slots = 0.5, 0.3, 3
     settings = {"url": redis_url, "origin": ORIGIN, "client_id": CLIENT_ID, "requests": slots}
-    settings |= {"per": per, "lease": lease, "slots": slots}
+    settings |= {"per": per, "heartbeat": heartbeat, "slots": slots}
     holder = await asyncio.create_subprocess_exec(
         sys.executable,
         str(HOLDER),
@@ -70,11 +73,11 @@ async def test_the_slots_of_a_killed_process_free_within_a_lease_and_a_window(
     try:
         assert holder.stdout is not None
         assert await asyncio.wait_for(holder.stdout.readline(), 30.0) == b"held\n"
-        await asyncio.sleep(2 * lease)  # renewed meanwhile
+        await asyncio.sleep(2 * heartbeat)  # renewed meanwhile
         loop = asyncio.get_running_loop()
-        holder.send_signal(signal.SIGKILL)
         killed = loop.time()
-        async with RedisBackend.from_url(redis_url, lease=lease) as survivor:
+        holder.send_signal(signal.SIGKILL)
+        async with RedisBackend.from_url(redis_url, heartbeat=heartbeat) as survivor:
             limiter = survivor.limiter(
                 RateLimit(slots, per=per), origin=ORIGIN, client_id=CLIENT_ID
             )
@@ -84,9 +87,39 @@ async def test_the_slots_of_a_killed_process_free_within_a_lease_and_a_window(
         if holder.returncode is None:
             holder.kill()
         await holder.wait()
-    # Held while the process lived (renewed past its first lease), free a lease
-    # and a window after it died (a loaded machine may add a little).
-    assert per <= freed <= lease + per + 0.5
+    # Held while the process lived (renewed past its first heartbeat), free a
+    # heartbeat and a window after it died (a loaded machine may add a little).
+    assert per <= freed <= heartbeat + per + SLACK
+
+
+async def test_a_blocked_event_loop_that_delays_the_heartbeat_is_logged(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    heartbeat = 0.2  # renewals due every 0.15 s: the lease ends 0.05 s after one is due
+    async with RedisBackend.from_url(redis_url, heartbeat=heartbeat) as stalled:
+        limiter = stalled.limiter(RateLimit(3, per=60.0), origin=ORIGIN, client_id=CLIENT_ID)
+        permit = await limiter.acquire()
+        assert "heartbeat ran" not in caplog.text
+        _block_the_event_loop(heartbeat)  # past the renewal and its grace
+        await wait_until(lambda: "heartbeat ran" in caplog.text)
+        permit.release()
+
+
+def _block_the_event_loop(seconds: float) -> None:
+    """What a CPU-bound call in a coroutine does to the loop's other tasks."""
+    time.sleep(seconds)
+
+
+async def test_the_old_lease_keyword_still_sets_the_heartbeat_and_warns(
+    redis_url: str, side_redis: redis.asyncio.Redis
+) -> None:
+    with pytest.warns(DeprecationWarning, match=r"heartbeat=\.\.\."):
+        old = RedisBackend.from_url(redis_url, lease=2.5)
+    async with old:
+        rate = RateLimit(3, per=60.0)
+        (await old.limiter(rate, origin=ORIGIN, client_id=CLIENT_ID).acquire()).release()
+    # The configuration stored with the credential's keys carries the heartbeat.
+    assert "c:3:60.000000:2.500000" in await side_redis.hgetall(KEYS.state)
 
 
 @contextlib.asynccontextmanager
@@ -178,15 +211,15 @@ async def test_the_log_expires_after_its_newest_entry_not_a_callers_ttl(
 ) -> None:
     rate = RateLimit(5, per=2.0)
     async with (
-        RedisBackend.from_url(redis_url, lease=30.0) as long_lease,
-        RedisBackend.from_url(redis_url, lease=0.1) as short_lease,
+        RedisBackend.from_url(redis_url, heartbeat=30.0) as long_lease,
+        RedisBackend.from_url(redis_url, heartbeat=0.1) as short_lease,
     ):
         await long_lease.limiter(rate, origin=ORIGIN, client_id=CLIENT_ID).acquire()  # in flight
         limiter = short_lease.limiter(rate, origin=ORIGIN, client_id=CLIENT_ID)
         (await limiter.acquire()).release()
         await wait_until(lambda: _one_completed(side_redis))
         for key in (KEYS.log, KEYS.state):
-            # The in-flight entry counts for its lease and a window: so long at least.
+            # The in-flight entry counts for its heartbeat and a window: so long at least.
             assert await side_redis.pttl(key) > (30.0 + 2.0 - 1.0) * 1000
 
 
