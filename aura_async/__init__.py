@@ -11,6 +11,7 @@ from aura_async._bulk import BulkProgress, BulkResult, Err, Ok
 from aura_async._client import DEFAULT_BASE_URL, AuraClient
 from aura_async._config import RateLimit, RetryPolicy, Timeout
 from aura_async._errors import (
+    AdmissionTimeoutError,
     AppClientError,
     AuraAPIError,
     AuraConfigurationError,
@@ -34,12 +35,14 @@ from aura_async._errors import (
     UnreadableResultError,
     WaitTimeoutError,
 )
+from aura_async._lanes import Lane, LimiterStats
 from aura_async._ratelimit import Limiter, Permit
 from aura_async._transport import Response
 from aura_async._version import __version__
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "AdmissionTimeoutError",
     "AppClientError",
     "AuraAPIError",
     "AuraClient",
@@ -57,7 +60,9 @@ __all__ = [
     "ConflictError",
     "Err",
     "ErrorDetail",
+    "Lane",
     "Limiter",
+    "LimiterStats",
     "NotFoundError",
     "Ok",
     "OperationFailedError",

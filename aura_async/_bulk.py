@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -41,6 +42,7 @@ from typing import Any, ClassVar, Generic, Literal, NoReturn, TypeAlias, TypeVar
 import attrs
 
 from aura_async._errors import AuraValidationError
+from aura_async._lanes import BULK_CONTEXT, Lane
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -215,8 +217,10 @@ class _WorkerPool(Generic[T, R]):
         items: Iterable[T] | AsyncIterable[T],
         concurrency: int,
         on_progress: Callable[[BulkProgress], None] | None,
+        lane: Lane | None,
     ) -> None:
         self._fn = fn
+        self._lane = lane
         self._source = _ItemSource(items)
         self._total = len(items) if isinstance(items, Sized) else None
         self._on_progress = on_progress
@@ -233,8 +237,14 @@ class _WorkerPool(Generic[T, R]):
     def start(self) -> None:
         """Start the workers."""
         self._running = self._worker_count
+        # The workers' calls take the lane from their context (see aura_async._lanes).
+        context = contextvars.copy_context()
+        if self._lane is not None:
+            context.run(BULK_CONTEXT.set, self._lane)
         self._tasks = [
-            asyncio.create_task(self._worker(), name=f"aura-bulk-worker-{number}")
+            asyncio.create_task(
+                self._worker(), name=f"aura-bulk-worker-{number}", context=context.copy()
+            )
             for number in range(self._worker_count)
         ]
 
@@ -312,6 +322,7 @@ def bulk_as_completed(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_progress: Callable[[BulkProgress], None] | None = None,
+    lane: Lane | None = None,
 ) -> AsyncGenerator[BulkResult[T, R], None]:
     """Run ``fn`` over ``items``, yielding each item's result as it finishes.
 
@@ -325,6 +336,7 @@ def bulk_as_completed(
         items: The items, an iterable or an async iterable, read lazily.
         concurrency: At most this many calls of ``fn`` in flight (>= 1).
         on_progress: Called after each item finishes.
+        lane: The limiter lane of the calls ``fn`` makes (None: the caller's).
 
     Returns:
         An async generator of :class:`BulkResult`, in completion order.
@@ -334,7 +346,7 @@ def bulk_as_completed(
             not callable (raised by this call, before anything starts).
     """
     _check_arguments(fn, concurrency)
-    return _yield_results(_WorkerPool(fn, items, concurrency, on_progress))
+    return _yield_results(_WorkerPool(fn, items, concurrency, on_progress, lane))
 
 
 async def _yield_results(pool: _WorkerPool[T, R]) -> AsyncGenerator[BulkResult[T, R], None]:
@@ -352,6 +364,7 @@ async def bulk_map(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_progress: Callable[[BulkProgress], None] | None = None,
+    lane: Lane | None = None,
 ) -> list[BulkResult[T, R]]:
     """Run ``fn`` over ``items`` and return every result, in input order.
 
@@ -363,6 +376,7 @@ async def bulk_map(
         items: The items, an iterable or an async iterable, read lazily.
         concurrency: At most this many calls of ``fn`` in flight (>= 1).
         on_progress: Called after each item finishes.
+        lane: The limiter lane of the calls ``fn`` makes (None: the caller's).
 
     Returns:
         One :class:`BulkResult` per item, in input order.
@@ -373,7 +387,9 @@ async def bulk_map(
         Exception: Whatever the input iterable or ``on_progress`` raised (the
             items in flight are cancelled first).
     """
-    results = bulk_as_completed(fn, items, concurrency=concurrency, on_progress=on_progress)
+    results = bulk_as_completed(
+        fn, items, concurrency=concurrency, on_progress=on_progress, lane=lane
+    )
     by_index: dict[int, BulkResult[T, R]] = {}
     async with contextlib.aclosing(results):
         async for result in results:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import logging
 import os
+import time
 import warnings
 from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from typing import Any, Literal, Self, TypeVar
@@ -36,6 +37,7 @@ from aura_async._errors import (
     AuraConfigurationError,
     ClientClosedError,
 )
+from aura_async._lanes import BULK_CONTEXT, Lane, LimiterStats, as_lane
 from aura_async._lifecycle import CallTracker
 from aura_async._operations import TOKEN_OPERATION, Operation, operation_for
 from aura_async._pipeline import (
@@ -179,6 +181,8 @@ class AuraClient:
         }
         self._core = _Core(session, session is None, self._fetch_token)
         self._is_view = False
+        # Set by with_options(lane=...); None: interactive, or bulk inside client.map.
+        self._lane: Lane | None = None
         self._init_resources()
 
     def _init_resources(self) -> None:
@@ -220,6 +224,7 @@ class AuraClient:
         *,
         timeout: float | Timeout | Literal[_Unset.UNSET] | None = _Unset.UNSET,
         retry: RetryPolicy | Literal[_Unset.UNSET] = _Unset.UNSET,
+        lane: Lane | str | Literal[_Unset.UNSET] = _Unset.UNSET,
     ) -> Self:
         """Return a view with other defaults, sharing the session, limiter and token.
 
@@ -230,6 +235,9 @@ class AuraClient:
             timeout: A new deadline in seconds, a :class:`Timeout`, or None for
                 none (default: keep this client's).
             retry: A new :class:`RetryPolicy` (default: keep this client's).
+            lane: The limiter :class:`Lane` of the view's calls, also inside
+                :meth:`map` (default: keep this client's; a client without one
+                makes interactive calls, and bulk ones in :meth:`map`).
 
         Raises:
             AuraConfigurationError: An option is invalid.
@@ -239,9 +247,11 @@ class AuraClient:
             options["timeout"] = timeout
         if retry is not _Unset.UNSET:
             options["retry"] = retry
+        view_lane = self._lane if lane is _Unset.UNSET else as_lane(lane)
         view = type(self)(self.client_id, self.__secret.value, **options)
         view._core = self._core
         view._is_view = True
+        view._lane = view_lane
         return view
 
     def __repr__(self) -> str:
@@ -361,6 +371,8 @@ class AuraClient:
         session, credential = self._ensure_open()
         ctx = CallContext(
             method=method,
+            lane=self._lane or BULK_CONTEXT.get() or Lane.INTERACTIVE,
+            deadline=self._deadline(),
             idempotent=bool(converges_on) or _is_idempotent(method, idempotent),
             retry=self._retry,
             timeout=self._timeout,
@@ -409,7 +421,10 @@ class AuraClient:
         """Run ``fn`` over ``items`` concurrently; return every result, in input order.
 
         Every call goes through this client's shared limiter, so ``concurrency``
-        only bounds the tasks and memory in use. One item's failure never stops
+        only bounds the tasks and memory in use. The calls ``fn`` makes run in the
+        bulk :class:`Lane` (behind every interactive call, leaving the window's
+        reserve), unless this client was given a lane with :meth:`with_options`,
+        or ``fn``'s own client was. One item's failure never stops
         the others: it is recorded in its result. Cancelling the awaiting task
         cancels the items in flight and starts no more.
 
@@ -427,7 +442,9 @@ class AuraClient:
             AuraValidationError: ``concurrency`` is not a positive integer; nothing
                 was started.
         """
-        return await bulk_map(fn, items, concurrency=concurrency, on_progress=on_progress)
+        return await bulk_map(
+            fn, items, concurrency=concurrency, on_progress=on_progress, lane=self._bulk_lane()
+        )
 
     def map_unordered(
         self,
@@ -447,7 +464,13 @@ class AuraClient:
             AuraValidationError: ``concurrency`` is not a positive integer (raised
                 at once, before iterating).
         """
-        return bulk_as_completed(fn, items, concurrency=concurrency, on_progress=on_progress)
+        return bulk_as_completed(
+            fn, items, concurrency=concurrency, on_progress=on_progress, lane=self._bulk_lane()
+        )
+
+    def _bulk_lane(self) -> Lane:
+        """The lane of :meth:`map`'s calls: this client's explicit one, else bulk."""
+        return self._lane or Lane.BULK
 
     async def authenticate(self) -> None:
         """Get an access token now (or reuse the shared one), so bad credentials fail early.
@@ -469,6 +492,7 @@ class AuraClient:
         session, credential = self._ensure_open()
         ctx = CallContext(
             method="POST",
+            deadline=self._deadline(),
             idempotent=True,
             retry=self._retry,
             timeout=self._timeout,
@@ -494,6 +518,24 @@ class AuraClient:
             if raw.status != 200:
                 raise api_error(raw)
             return parse_token_response(raw)
+
+    def _deadline(self) -> float | None:
+        """When a call starting now must be done (``time.monotonic()``), or None."""
+        total = self._timeout.total
+        return None if total is None else time.monotonic() + total
+
+    async def limiter_stats(self) -> LimiterStats | None:
+        """Return a snapshot of the credential's limiter: queues per lane, window, counters.
+
+        Returns:
+            The :class:`LimiterStats`, or None when rate limiting is off.
+
+        Raises:
+            ClientClosedError: The client is closed.
+        """
+        _, credential = self._ensure_open()
+        limiter = credential.limiter
+        return None if limiter is None else await limiter.stats()
 
     def _observer(self, operation: Operation, method: str) -> CallObserver:
         return CallObserver(operation, method=method, origin=self.base_url, logger=self.logger)

@@ -20,6 +20,8 @@ _Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 # Covers clock and network jitter on real windows, and stays a small share of
 # the scaled-down windows tests use.
 _MARGIN_DEFAULT_CAP = 0.05
+# The share of a window kept from bulk calls by default, in percent.
+_RESERVE_PERCENT = 5
 
 
 def _option_error(instance: object, name: str, rule: str, value: object) -> AuraConfigurationError:
@@ -114,6 +116,9 @@ class RateLimit:
             least :attr:`effective_margin`. That covers a proxy that holds a request
             as long as the client waited for it, at the cost of that slot for the
             extra time; see the README's rate-limiting section.
+        reserve: Slots of each window that bulk calls (``client.map``) never take,
+            kept for interactive calls: an int in 0..``requests - 1``, or None
+            (the default) for :attr:`effective_reserve`.
 
     Raises:
         AuraConfigurationError: An option is out of range.
@@ -125,8 +130,12 @@ class RateLimit:
     margin: float | None = attrs.field(
         default=None, validator=_number(positive=False, allow_none=True)
     )
+    reserve: int | None = attrs.field(default=None)
 
     def __attrs_post_init__(self) -> None:
+        if self.reserve is not None and not _is_int_in(self.reserve, 0, self.requests - 1):
+            rule = f"None or an integer in 0..requests - 1 ({self.requests - 1})"
+            raise _option_error(self, "reserve", rule, self.reserve)
         if self.burst is not None and not _is_int_in(self.burst, 1, self.requests):
             rule = f"None or an integer in 1..requests ({self.requests})"
             raise _option_error(self, "burst", rule, self.burst)
@@ -143,6 +152,16 @@ class RateLimit:
         if self.margin is not None:
             return float(self.margin)
         return min(_MARGIN_DEFAULT_CAP, self.per / 100)
+
+    @property
+    def effective_reserve(self) -> int:
+        """The slots of a window bulk calls never take: ``reserve`` if set, else
+        5 % of ``requests``, at least 1 but always fewer than ``requests`` (so 0
+        when ``requests`` is 1).
+        """
+        if self.reserve is not None:
+            return self.reserve
+        return min(self.requests - 1, max(1, self.requests * _RESERVE_PERCENT // 100))
 
 
 @attrs.frozen(kw_only=True)

@@ -42,6 +42,7 @@ from aura_async._error_body import (
 from aura_async._reconcile import reconcile_step
 
 __all__ = [
+    "AdmissionTimeoutError",
     "AppClientError",
     "AuraAPIError",
     "AuraConfigurationError",
@@ -156,7 +157,7 @@ class AuraConnectionError(AuraError, ConnectionError):
         url: The URL of the failed request, if known.
     """
 
-    _repr_fields = ("method", "url")
+    _repr_fields: ClassVar[tuple[str, ...]] = ("method", "url")
 
     def __init__(self, message: str, *, method: str | None = None, url: str | None = None) -> None:
         super().__init__(message)
@@ -166,6 +167,38 @@ class AuraConnectionError(AuraError, ConnectionError):
 
 class AuraTimeoutError(AuraConnectionError, TimeoutError):
     """A request (or the whole call, retries included) ran out of time."""
+
+
+class AdmissionTimeoutError(AuraTimeoutError):
+    """The rate limiter's queue could not admit the call before its deadline; nothing was sent.
+
+    Raised at once, instead of waiting to time out: the estimated wait (the calls
+    ahead of it in its lane, the window, a 429 cooldown, paced sending) is longer
+    than the time the call had left. Try again later (e.g. after
+    ``estimated_wait``), or with a longer ``timeout``.
+
+    Args:
+        message: What was refused.
+        estimated_wait: The estimated wait for a send slot, in seconds.
+        deadline: The seconds the call had left.
+        method: The HTTP method of the call, if known.
+        url: The URL of the call, if known.
+    """
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("estimated_wait", "deadline", "method", "url")
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        estimated_wait: float,
+        deadline: float,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(message, method=method, url=url)
+        self.estimated_wait = estimated_wait
+        self.deadline = deadline
 
 
 class OutcomeUnknownError(AuraError):

@@ -16,6 +16,7 @@ from typing import TypeVar
 import attrs
 
 from aura_async._errors import (
+    AdmissionTimeoutError,
     AuraConfigurationError,
     AuraError,
     AuraTimeoutError,
@@ -52,6 +53,7 @@ ERROR_STATUSES: ErrorStatuses = MappingProxyType(
         NotFoundError: 404,
         ConflictError: 409,  # another operation is running on the resource
         AuraTimeoutError: 504,  # the call's deadline passed
+        AdmissionTimeoutError: 503,  # the limiter's queue is too long; Retry-After: its wait
         WaitTimeoutError: 504,  # a waiter gave up
         RateLimitError: 503,  # a wait the deadline cannot meet; Retry-After when known
         AuthenticationError: 502,  # our own credential: never the end user's fault
@@ -125,6 +127,8 @@ def status_for(error: AuraError, statuses: ErrorStatuses = ERROR_STATUSES) -> in
 
 def _retry_after_of(error: AuraError, status: int) -> int | None:
     seconds = getattr(error, "retry_after", None)
+    if isinstance(error, AdmissionTimeoutError):
+        seconds = error.estimated_wait
     if status not in _RETRY_LATER or not isinstance(seconds, int | float):
         return None
     if not math.isfinite(seconds):
@@ -139,6 +143,8 @@ def error_answer(error: AuraError, statuses: ErrorStatuses = ERROR_STATUSES) -> 
     ``AuraValidationError`` -> 422, ``NotFoundError`` -> 404, ``ConflictError`` -> 409,
     ``AuraTimeoutError`` and ``WaitTimeoutError`` -> 504, ``RateLimitError`` -> 503
     with ``Retry-After`` (the API's wait rounded up, when known),
+    ``AdmissionTimeoutError`` -> 503 with ``Retry-After`` (the limiter's estimated
+    wait rounded up),
     ``AuthenticationError`` and ``PermissionDeniedError`` (the service's own
     credential) -> 502, ``OutcomeUnknownError`` -> 502 saying to check before trying
     again, any other ``AuraError`` -> 502.

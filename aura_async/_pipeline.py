@@ -23,6 +23,7 @@ from aiohttp import ClientHandlerType, ClientRequest, ClientResponse, hdrs
 from aura_async._auth import Token, TokenFetch, TokenProvider
 from aura_async._config import DEFAULT_MAX_BODY_SIZE, RetryPolicy, Timeout
 from aura_async._errors import AuraError, is_token_expired_response
+from aura_async._lanes import Lane
 from aura_async._ratelimit import Limiter
 from aura_async._retry import (
     AttemptOutcome,
@@ -61,7 +62,10 @@ class CallContext:
         observer: Turns the call's attempts and waits into telemetry and log records.
         retries_done: Attempts already retried.
         maybe_sent: A request of this call may have reached the server.
-        priority: The next limiter wait goes to the head of the queue.
+        priority: The next limiter wait goes to the head of its lane.
+        lane: The call's limiter lane.
+        deadline: When the whole call's time runs out (``time.monotonic()``), or
+            None; the limiter refuses at once a wait it estimates longer.
         token_replaced: The token was already replaced once after a rejection.
         already_gone: A retried DELETE found nothing to delete (success).
         max_body_size: The most bytes of an answer's body that are read.
@@ -84,6 +88,8 @@ class CallContext:
     retries_done: int = 0
     maybe_sent: bool = False
     priority: bool = False
+    lane: Lane = Lane.INTERACTIVE
+    deadline: float | None = None
     token_replaced: bool = False
     already_gone: bool = False
     max_body_size: int = DEFAULT_MAX_BODY_SIZE
@@ -299,7 +305,9 @@ class RateLimitMiddleware:
             return await self._send(req, handler)
         self._ctx.observer.waiting_for(self._limiter)
         try:
-            permit = await self._limiter.acquire(priority=self._ctx.priority)
+            permit = await self._limiter.acquire(
+                priority=self._ctx.priority, lane=self._ctx.lane, deadline=self._ctx.deadline
+            )
         except AuraError as exc:
             # A shared limiter can fail (e.g. Redis is down); aiohttp would turn an
             # AuraConnectionError, an OSError, into its own ClientOSError.

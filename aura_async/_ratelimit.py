@@ -11,7 +11,9 @@ may still be on their way: by default as long again as it was in flight (for an
 attempt that timed out, the attempt timeout), since a proxy that held it that long
 can hold it as long again; ``RateLimit.margin`` set fixes that extra hold instead.
 
-Waiters are served strictly FIFO by one pump task; only the pump ever waits on the
+Waiters are served by one pump task, every interactive waiter before any bulk
+one and FIFO within a lane; bulk calls leave ``RateLimit.effective_reserve``
+slots of each window to interactive ones; only the pump ever waits on the
 aiolimiter bucket used for paced sending, so admission stays O(1) however many
 coroutines queue up (aiolimiter re-parks all its waiters on every wake-up).
 """
@@ -21,15 +23,18 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import time
 from typing import Protocol
 
 from aiolimiter import AsyncLimiter
 
 from aura_async import _logging
 from aura_async._config import RateLimit
+from aura_async._errors import AdmissionTimeoutError
+from aura_async._lanes import Lane, LimiterStats, estimate_wait
 from aura_async._waiters import WaiterQueue
 
-__all__ = ["Limiter", "LocalLimiter", "Permit"]
+__all__ = ["Lane", "Limiter", "LimiterStats", "LocalLimiter", "Permit"]
 
 _log = logging.getLogger("aura_async")
 
@@ -58,19 +63,36 @@ class Permit(Protocol):
 class Limiter(Protocol):
     """What the request pipeline needs from a limiter (local or shared)."""
 
-    async def acquire(self, *, priority: bool = False) -> Permit:
+    async def acquire(
+        self,
+        *,
+        priority: bool = False,
+        lane: Lane = Lane.INTERACTIVE,
+        deadline: float | None = None,
+    ) -> Permit:
         """Wait for a send slot.
 
         Args:
-            priority: Go to the head of the queue (the call that got a 429 goes
-                first after the cooldown).
+            priority: Go to the head of the call's lane (the call that got a 429
+                goes first after the cooldown).
+            lane: The call's lane: an interactive call is admitted before any
+                queued bulk call, and bulk calls never take the window's reserve.
+            deadline: When the call's time runs out, a ``time.monotonic()`` value
+                (None: no deadline).
 
         Returns:
             A permit to release when the request has finished.
+
+        Raises:
+            AdmissionTimeoutError: The estimated wait exceeds the time left before
+                ``deadline`` (raised at once; the call takes no slot).
         """
 
     def report_rejection(self, delay: float) -> None:
         """Report a 429: no send for ``delay`` seconds, for every coroutine."""
+
+    async def stats(self) -> LimiterStats:
+        """Return a snapshot of the queues, the window and the counters."""
 
 
 class _LocalPermit:
@@ -103,6 +125,10 @@ class LocalLimiter:
         self._loop = loop or asyncio.get_running_loop()
         self._margin = rate.effective_margin
         self._margin_from_flight = rate.margin is None
+        self._bulk_limit = rate.requests - rate.effective_reserve
+        self._rejection_count = 0
+        self._resend_count = 0
+        self._timeout_count = 0
         self._in_flight = 0
         self._completions: collections.deque[float] = collections.deque()
         self._rejections: collections.deque[float] = collections.deque()
@@ -135,13 +161,23 @@ class LocalLimiter:
         self._prune(self._loop.time())
         return self._in_flight + len(self._completions)
 
-    async def acquire(self, *, priority: bool = False) -> Permit:
+    async def acquire(
+        self,
+        *,
+        priority: bool = False,
+        lane: Lane = Lane.INTERACTIVE,
+        deadline: float | None = None,
+    ) -> Permit:
         """See :meth:`Limiter.acquire`. Cancelling the wait frees the queue place."""
-        if self._waiters.first() is None and self._ready_now():
+        if priority:
+            self._resend_count += 1
+        if self._waiters.ahead(lane, priority=priority) == 0 and self._ready_now(lane):
             await self._take_bucket_slot()  # never suspends: _ready_now saw capacity
             return self._admit()
+        if deadline is not None:
+            self._check_deadline(lane, priority, deadline)
         waiter: asyncio.Future[None] = self._loop.create_future()
-        self._enqueue(waiter, priority=priority)
+        self._enqueue(waiter, priority=priority, lane=lane)
         try:
             await waiter
         except asyncio.CancelledError:
@@ -151,6 +187,54 @@ class LocalLimiter:
             raise
         return _LocalPermit(self, self._loop.time())
 
+    async def stats(self) -> LimiterStats:
+        """See :meth:`Limiter.stats`."""
+        return LimiterStats(
+            queued_interactive=self._waiters.waiting(Lane.INTERACTIVE),
+            queued_bulk=self._waiters.waiting(Lane.BULK),
+            sends_in_window=self.sends_in_window(),
+            limit=self.rate.requests,
+            per=self.rate.per,
+            cooldown_remaining=self.cooldown_left(),
+            paced=self.paced,
+            ramping=False,
+            rejections=self._rejection_count,
+            resends=self._resend_count,
+            admission_timeouts=self._timeout_count,
+        )
+
+    def estimate(self, position: int, lane: Lane = Lane.INTERACTIVE) -> float:
+        """Estimate the wait of a call queued behind ``position`` others in ``lane``."""
+        now = self._loop.time()
+        self._prune(now)
+        bucket = self._bucket
+        pace = (
+            None if bucket is None else (int(bucket.max_rate), bucket.time_period / bucket.max_rate)
+        )
+        return estimate_wait(
+            position=position,
+            limit=self._limit(lane),
+            per=self.rate.per,
+            in_flight=self._in_flight,
+            answered_at=self._completions,
+            now=now,
+            cooldown=self.cooldown_left(),
+            pace=pace,
+        )
+
+    def _check_deadline(self, lane: Lane, priority: bool, deadline: float) -> None:
+        """Raise at once if the call cannot be admitted before ``deadline``."""
+        left = deadline - time.monotonic()
+        wait = self.estimate(self._waiters.ahead(lane, priority=priority), lane)
+        if wait > left:
+            self._timeout_count += 1
+            raise AdmissionTimeoutError(
+                f"the rate limiter's estimated wait of {wait:.3f}s exceeds the "
+                f"{max(0.0, left):.3f}s left before the call's deadline; nothing was sent",
+                estimated_wait=wait,
+                deadline=max(0.0, left),
+            )
+
     def report_rejection(self, delay: float) -> None:
         """See :meth:`Limiter.report_rejection`. Overlapping cooldowns end at the later one.
 
@@ -159,6 +243,7 @@ class LocalLimiter:
         ones rejected), the server is stricter, and sends are paced from then on.
         """
         now = self._loop.time()
+        self._rejection_count += 1
         self._cooldown_until = max(self._cooldown_until, now + max(0.0, delay))
         self._rejections.append(now)
         if self._bucket is None and self._most_accepted(now) < self.rate.requests:
@@ -179,8 +264,12 @@ class LocalLimiter:
         self._bucket_needs_fill = True
         _logging.paced(_log, self.rate.requests, self.rate.per, burst)
 
-    def _ready_now(self) -> bool:
-        if self._delay(self._loop.time()) != 0.0:
+    def _limit(self, lane: Lane) -> int:
+        """The slots of a window ``lane`` may fill: bulk calls leave the reserve."""
+        return self.rate.requests if lane is Lane.INTERACTIVE else self._bulk_limit
+
+    def _ready_now(self, lane: Lane) -> bool:
+        if self._delay(self._loop.time(), self._limit(lane)) != 0.0:
             return False
         return self._bucket is None or (not self._bucket_needs_fill and self._bucket.has_capacity())
 
@@ -193,11 +282,14 @@ class LocalLimiter:
             await self._bucket.acquire(self._bucket.max_rate)
         await self._bucket.acquire()
 
-    def _delay(self, now: float) -> float | None:
-        """Seconds until the window and cooldown allow a send; None: wait for a completion."""
+    def _delay(self, now: float, limit: int) -> float | None:
+        """Seconds until the window (of ``limit`` slots) and cooldown allow a send.
+
+        None: wait for a completion.
+        """
         self._prune(now)
         wait = max(0.0, self._cooldown_until - now)
-        excess = self._in_flight + len(self._completions) - self.rate.requests
+        excess = self._in_flight + len(self._completions) - limit
         if excess < 0:
             return wait
         if excess >= len(self._completions):
@@ -237,10 +329,13 @@ class LocalLimiter:
             self._completions.append(self._loop.time() + _EPSILON)
         self._poke()
 
-    def _enqueue(self, waiter: asyncio.Future[None], *, priority: bool) -> None:
-        self._waiters.push(waiter, priority=priority)
+    def _enqueue(self, waiter: asyncio.Future[None], *, priority: bool, lane: Lane) -> None:
+        self._waiters.push(waiter, priority=priority, lane=lane)
         if self._pump_task is None or self._pump_task.done():
             self._pump_task = self._loop.create_task(self._pump(), name="aura_async-limiter")
+        elif lane is Lane.INTERACTIVE or priority:
+            # It may be the new head, with a shorter wait than the pump sleeps for.
+            self._poke()
 
     def _poke(self) -> None:
         """Wake the pump to re-evaluate (a slot freed, a cooldown, a waiter left)."""
@@ -248,8 +343,9 @@ class LocalLimiter:
             self._wakeup.set_result(None)
 
     async def _pump(self) -> None:
-        while (head := self._waiters.first()) is not None:
-            delay = self._delay(self._loop.time())
+        while (head := self._waiters.peek()) is not None:
+            waiter, lane = head
+            delay = self._delay(self._loop.time(), self._limit(lane))
             if delay != 0.0:
                 await self._sleep(delay)
             elif self._bucket is not None and not self._bucket_slot_held:
@@ -261,7 +357,7 @@ class LocalLimiter:
                 self._waiters.pop()
                 self._bucket_slot_held = False
                 self._admit()
-                head.set_result(None)
+                waiter.set_result(None)
 
     async def _sleep(self, delay: float | None) -> None:
         """Sleep for ``delay`` (None: until poked), returning early when poked."""

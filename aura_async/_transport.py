@@ -26,6 +26,7 @@ from multidict import CIMultiDictProxy
 
 from aura_async._error_body import redact
 from aura_async._errors import (
+    AdmissionTimeoutError,
     AuraConnectionError,
     AuraError,
     AuraTimeoutError,
@@ -374,7 +375,7 @@ async def send(
             ) as resp:
                 return Response(resp.status, resp.headers, body(), method, url)
     except PipelineError as failure:
-        error = failure.error
+        error = _located(failure.error, method, url)
     except TimeoutError:
         error = deadline_error(method, url, deadline, maybe_sent(), idempotent)
     except TRANSPORT_ERRORS as exc:
@@ -382,6 +383,13 @@ async def send(
     # Raised here, outside the handlers, so that no foreign exception becomes its
     # __context__ (aiohttp's would carry the request headers).
     raise _without_foreign_links(error)
+
+
+def _located(error: AuraError, method: str, url: str) -> AuraError:
+    """Name the call in the limiter's refusal (raised before the request existed)."""
+    if isinstance(error, AdmissionTimeoutError) and error.method is None:
+        error.method, error.url = method, url
+    return error
 
 
 def _without_foreign_links(error: AuraError) -> AuraError:

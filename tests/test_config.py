@@ -25,6 +25,7 @@ def test_defaults() -> None:
         "per": 60.0,
         "burst": None,
         "margin": None,
+        "reserve": None,
     }
     assert attrs.asdict(Timeout()) == {"total": 120.0, "connect": 10.0, "attempt": 60.0}
 
@@ -63,6 +64,9 @@ def test_configs_are_frozen(config: object, field: str) -> None:
         (RateLimit, {"requests": 125, "per": 60, "burst": 1}),
         (RateLimit, {"requests": 125, "per": 60, "margin": 0}),
         (RateLimit, {"requests": 125, "per": 0.6, "margin": 0.59}),
+        (RateLimit, {"requests": 125, "reserve": 0}),
+        (RateLimit, {"requests": 125, "reserve": 124}),
+        (RateLimit, {"requests": 1, "reserve": 0}),
         (Timeout, {"total": None, "connect": None, "attempt": None}),
         (Timeout, {"total": 0.001, "connect": 5, "attempt": 0.5}),
     ],
@@ -119,6 +123,15 @@ def test_valid_options_are_accepted(cls: type[object], options: dict[str, Any]) 
             {"requests": 10, "per": 0.6, "margin": 0.6},
             "RateLimit.margin must be < per (0.6)",
         ),
+        (
+            RateLimit,
+            {"requests": 10, "reserve": 10},
+            "RateLimit.reserve must be None or an integer in 0..requests - 1 (9), got 10",
+        ),
+        (RateLimit, {"requests": 10, "reserve": -1}, "RateLimit.reserve must be"),
+        (RateLimit, {"requests": 10, "reserve": 1.0}, "RateLimit.reserve must be"),
+        (RateLimit, {"requests": 10, "reserve": True}, "RateLimit.reserve must be"),
+        (RateLimit, {"requests": 1, "reserve": 1}, "RateLimit.reserve must be"),
         (Timeout, {"total": 0}, "Timeout.total must be a number > 0 or None, got 0"),
         (Timeout, {"total": math.nan}, "Timeout.total must be"),
         (Timeout, {"total": math.inf}, "Timeout.total must be"),
@@ -148,3 +161,21 @@ def test_invalid_options_raise_naming_the_option(
 )
 def test_effective_margin(rate: RateLimit, margin: float) -> None:
     assert rate.effective_margin == pytest.approx(margin)
+
+
+@pytest.mark.parametrize(
+    ("rate", "reserve"),
+    [
+        (RateLimit(125, per=60.0), 6),  # 5 %
+        (RateLimit(1000), 50),
+        (RateLimit(30, per=3.0), 1),  # 5 % is 1.5: rounded down
+        (RateLimit(19), 1),  # 5 % is under 1: at least 1
+        (RateLimit(2), 1),
+        (RateLimit(1), 0),  # always fewer than requests
+        (RateLimit(125, reserve=0), 0),
+        (RateLimit(125, reserve=20), 20),
+        (RateLimit(3, reserve=2), 2),
+    ],
+)
+def test_effective_reserve(rate: RateLimit, reserve: int) -> None:
+    assert rate.effective_reserve == reserve

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 
 import aura_async.fastapi
 from aura_async import (
+    AdmissionTimeoutError,
     AppClientError,
     AuraAPIError,
     AuraClient,
@@ -138,6 +139,18 @@ def api_error_of(status: int, **extra: Any) -> AuraError:
         (api_error_of(409), 409, {}, "req-1"),
         (AuraTimeoutError("upstream says no", method="GET", url="u"), 504, {}, None),
         (WaitTimeoutError("upstream says no", last=None), 504, {}, None),
+        (
+            AdmissionTimeoutError("upstream says no", estimated_wait=58.2, deadline=1.0),
+            503,
+            {"Retry-After": "59"},
+            None,
+        ),
+        (
+            AdmissionTimeoutError("upstream says no", estimated_wait=3.0, deadline=0.0),
+            503,
+            {"Retry-After": "3"},
+            None,
+        ),
         (api_error_of(429, retry_after=2.2), 503, {"Retry-After": "3"}, "req-1"),
         (api_error_of(429, retry_after=0.0), 503, {"Retry-After": "0"}, "req-1"),
         (api_error_of(429, retry_after=math.inf), 503, {}, "req-1"),
@@ -454,6 +467,20 @@ async def test_a_rate_limited_call_is_503_with_retry_after(
         answer = await http.get("/instances")
     assert answer.status_code == 503
     assert answer.headers["Retry-After"] == "7"
+
+
+async def test_a_call_the_limiter_cannot_admit_in_time_is_503_with_its_estimate(
+    emu: AuraEmulator, example: ModuleType
+) -> None:
+    # The token and one call fill a one-minute window; the next call has 2 s left.
+    factory = lambda: make_client(emu, rate_limit=RateLimit(2, per=60.0), timeout=2.0)  # noqa: E731
+    async with serve(example.create_app(factory)) as http:
+        assert (await http.get("/instances")).status_code == 200
+        answer = await http.get("/instances")
+    assert answer.status_code == 503
+    assert 58 <= int(answer.headers["Retry-After"]) <= 60
+    assert "estimated wait" in answer.json()["detail"]
+    assert emu.journal.count(method="GET", path="/v1/instances") == 1
 
 
 async def test_an_ambiguous_create_is_502_saying_it_may_have_happened(

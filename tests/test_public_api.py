@@ -14,6 +14,7 @@ def test_all_is_pinned() -> None:
     assert sorted(aura_async.__all__) == sorted(
         [
             "DEFAULT_BASE_URL",
+            "AdmissionTimeoutError",
             "AppClientError",
             "AuraAPIError",
             "AuraClient",
@@ -31,7 +32,9 @@ def test_all_is_pinned() -> None:
             "ConflictError",
             "Err",
             "ErrorDetail",
+            "Lane",
             "Limiter",
+            "LimiterStats",
             "NotFoundError",
             "Ok",
             "OperationFailedError",

@@ -14,6 +14,7 @@ import collections
 import math
 
 from aura_async._config import RateLimit
+from aura_async._lanes import Lane
 from aura_async._ratelimit import LocalLimiter, Permit
 from aura_async.redis._ledger import Ledger
 from aura_async.redis._limit_scripts import HOLD_EPSILON, completion_offset
@@ -82,9 +83,10 @@ class Fallback:
         until = completed_at + self.rate.per + self._margin
         self.quarantine_until = max(self.quarantine_until, until)
 
-    async def acquire(self, member: str, *, priority: bool) -> Permit:
+    async def acquire(self, member: str, *, priority: bool, lane: Lane) -> Permit:
         """Wait for a slot of the local share; return a permit named ``member``."""
-        permit = _FallbackPermit(self, await self.local.acquire(priority=priority), member)
+        local = await self.local.acquire(priority=priority, lane=lane)
+        permit = _FallbackPermit(self, local, member)
         self._in_flight.add(member)
         if self.retired:
             # Redis came back while this caller waited: its send counts there too.

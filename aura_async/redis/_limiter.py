@@ -25,6 +25,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aura_async._config import RateLimit
+from aura_async._lanes import Lane, LimiterStats
 from aura_async._ratelimit import Permit
 from aura_async._waiters import WaiterQueue
 from aura_async.redis._calls import RedisBackendError, RedisCalls, as_text
@@ -119,33 +120,72 @@ class RedisLimiter:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._cooldown_writes: set[asyncio.Task[None]] = set()
         self._closed = False
+        self._rejections = 0
+        self._resends = 0
 
     def __repr__(self) -> str:
         mode = "falling back" if self.fallback is not None else "shared"
         return f"<RedisLimiter {self.rate!r} at {self._calls.where}, {mode}>"
 
-    async def acquire(self, *, priority: bool = False) -> Permit:
+    async def acquire(
+        self,
+        *,
+        priority: bool = False,
+        lane: Lane = Lane.INTERACTIVE,
+        deadline: float | None = None,
+    ) -> Permit:
         """See :meth:`aura_async.Limiter.acquire`.
+
+        This process's waiters are served interactive first, FIFO within a lane;
+        ``deadline`` is not yet estimated against the shared log (the call's own
+        timeout still bounds the wait).
 
         Raises:
             RedisBackendError: Redis failed, and no fallback is configured.
         """
+        del deadline  # not estimated yet
         if self._closed:
             raise RedisBackendError(f"the Redis backend for {self._calls.where} is closed")
+        if priority:
+            self._resends += 1
         waiter: asyncio.Future[Any] = self._bind_loop().create_future()
-        self._enqueue(waiter, priority=priority)
+        self._waiters.push(waiter, priority=priority, lane=lane)
+        self._ensure_task("pump", self._pump)
         try:
             granted = await waiter
         except asyncio.CancelledError:
             _give_back(waiter)
             raise
         if isinstance(granted, Fallback):
-            return await granted.acquire(self._new_member(), priority=priority)
+            return await granted.acquire(self._new_member(), priority=priority, lane=lane)
         return granted  # type: ignore[no-any-return]
+
+    async def stats(self) -> LimiterStats:
+        """See :meth:`aura_async.Limiter.stats`: this process's queues and counters.
+
+        ``sends_in_window`` counts what this process knows without asking Redis:
+        the local fallback's sends while Redis is unreachable, else 0.
+        """
+        loop = self._bind_loop()
+        fallback = self.fallback
+        return LimiterStats(
+            queued_interactive=self._waiters.waiting(Lane.INTERACTIVE),
+            queued_bulk=self._waiters.waiting(Lane.BULK),
+            sends_in_window=0 if fallback is None else fallback.local.sends_in_window(),
+            limit=self.rate.requests,
+            per=self.rate.per,
+            cooldown_remaining=max(0.0, self._cooldown_until - loop.time()),
+            paced=False,
+            ramping=False,
+            rejections=self._rejections,
+            resends=self._resends,
+            admission_timeouts=0,
+        )
 
     def report_rejection(self, delay: float) -> None:
         """See :meth:`aura_async.Limiter.report_rejection`: the cooldown is shared in Redis."""
         loop = self._bind_loop()
+        self._rejections += 1
         self._cooldown_until = max(self._cooldown_until, loop.time() + max(0.0, delay))
         if self.fallback is not None:
             self.fallback.local.report_rejection(delay)
@@ -188,10 +228,6 @@ class RedisLimiter:
 
     def _new_member(self) -> str:
         return f"{self._process}:{next(self._names)}"
-
-    def _enqueue(self, waiter: asyncio.Future[Any], *, priority: bool) -> None:
-        self._waiters.push(waiter, priority=priority)
-        self._ensure_task("pump", self._pump)
 
     def _ensure_task(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
         task = self._tasks.get(name)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import aiohttp
 
-from aura_async import Limiter, Permit
+from aura_async import Lane, Limiter, LimiterStats, Permit
 from tests.soak.soak_checks import Cooldown, LoopLag
 
 # The client's sockets close one loop iteration after the session does.
@@ -40,9 +40,19 @@ class CooldownRecorder:
         self._inner = inner
         self.cooldowns: list[Cooldown] = []
 
-    async def acquire(self, *, priority: bool = False) -> Permit:
+    async def acquire(
+        self,
+        *,
+        priority: bool = False,
+        lane: Lane = Lane.INTERACTIVE,
+        deadline: float | None = None,
+    ) -> Permit:
         """See :meth:`aura_async.Limiter.acquire`."""
-        return await self._inner.acquire(priority=priority)
+        return await self._inner.acquire(priority=priority, lane=lane, deadline=deadline)
+
+    async def stats(self) -> LimiterStats:
+        """See :meth:`aura_async.Limiter.stats`."""
+        return await self._inner.stats()
 
     def report_rejection(self, delay: float) -> None:
         """Note the cooldown on the journal's clock, then report it to ``inner``."""

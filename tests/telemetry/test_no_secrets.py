@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 
 import aura_async
-from aura_async import AuraClient, AuraError, RetryPolicy
+from aura_async import AuraClient, AuraError, RateLimit, RetryPolicy
 from aura_async.fastapi import open_aura_client
 from aura_async.testing import AuraEmulator, Fault
 from tests.conftest import INSTANCE_SPEC, create_instance, make_client
@@ -73,6 +73,13 @@ async def timeout(emu: AuraEmulator, found: list[str]) -> None:
     async with make_client(emu, timeout=0.2) as client:
         await client.tenants.list()
         emu.inject(Fault("GET", "/v1/tenants", latency=5.0, times=None))
+        await client.tenants.list()
+
+
+async def admission_timeout(emu: AuraEmulator, found: list[str]) -> None:
+    # The token and the first call fill the window for a minute; the second call has 1 s.
+    async with make_client(emu, rate_limit=RateLimit(2, per=60.0), timeout=1.0) as client:
+        await client.tenants.list()
         await client.tenants.list()
 
 
@@ -165,6 +172,7 @@ SCENARIOS: dict[type[AuraError], Scenario] = {
     aura_async.AppClientError: app_client,
     aura_async.AuraConnectionError: connection,
     aura_async.AuraTimeoutError: timeout,
+    aura_async.AdmissionTimeoutError: admission_timeout,
     aura_async.OutcomeUnknownError: outcome_unknown,
     aura_async.UnreadableResultError: unreadable,
     aura_async.ResponseValidationError: invalid_response,
