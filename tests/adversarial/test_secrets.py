@@ -21,6 +21,7 @@ import pytest
 from aiohttp import web
 
 from aura_async import (
+    AdmissionTimeoutError,
     AppClientError,
     AuraAPIError,
     AuraClient,
@@ -37,6 +38,7 @@ from aura_async import (
     OperationFailedError,
     OutcomeUnknownError,
     PermissionDeniedError,
+    RateLimit,
     RateLimitError,
     ResponseTooLargeError,
     ResponseValidationError,
@@ -153,6 +155,13 @@ async def _no_answer(scene: Scene) -> object:
         return await c.tenants.list()
 
 
+async def _admission_timeout(scene: Scene) -> object:
+    # The first call fills a one-minute window (the token is cached); the next has 1 s.
+    async with make_client(scene.emu, rate_limit=RateLimit(1, per=60.0), timeout=1.0) as client:
+        await client.tenants.list()
+        return await client.tenants.list()
+
+
 async def _hostile(scene: Scene, call: Callable[[AuraClient], Awaitable[object]]) -> object:
     async with scene.hostile_client(max_body_size=1024, retry=RetryPolicy(max_retries=0)) as c:
         return await call(c)
@@ -175,6 +184,7 @@ SCENARIOS: list[tuple[str, type[AuraError], Scenario]] = [
         AuraTimeoutError,
         _no_answer,
     ),
+    ("admission timeout", AdmissionTimeoutError, _admission_timeout),
     (
         "outcome unknown",
         OutcomeUnknownError,
