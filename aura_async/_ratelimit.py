@@ -230,7 +230,7 @@ class LocalLimiter:
             self._timeout_count += 1
             raise AdmissionTimeoutError(
                 f"the rate limiter's estimated wait of {wait:.3f}s exceeds the "
-                f"{max(0.0, left):.3f}s left before the call's deadline; nothing was sent",
+                f"{max(0.0, left):.3f}s left before the call's deadline; the request was not sent",
                 estimated_wait=wait,
                 deadline=max(0.0, left),
             )

@@ -30,6 +30,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any, TypeVar, overload
 
+import attrs
 from fastapi import Depends
 from fastapi.responses import JSONResponse
 from starlette.applications import Starlette
@@ -58,6 +59,7 @@ __all__ = [
     "error_answer",
     "get_aura_client",
     "install_exception_handlers",
+    "limiter_health",
     "merged_statuses",
     "open_aura_client",
     "status_for",
@@ -275,6 +277,28 @@ async def get_aura_client(connection: HTTPConnection) -> AuraClient:
 
 AuraClientDep = Annotated[AuraClient, Depends(get_aura_client)]
 """An endpoint parameter annotated with this receives the app's shared client."""
+
+
+async def limiter_health(aura: AuraClientDep) -> dict[str, Any]:
+    """A health endpoint: the shared client's rate limiter, as JSON.
+
+    Mount it on the app, e.g. ``app.add_api_route("/health/aura", limiter_health)``.
+    It sends nothing to the Aura API.
+
+    Args:
+        aura: The app's shared client (FastAPI passes it).
+
+    Returns:
+        ``{"rate_limited": false}`` when rate limiting is off, else
+        ``{"rate_limited": true, ...}`` with every field of
+        :class:`~aura_async.LimiterStats` (calls queued per lane, sends in the
+        window, limit, per, cooldown remaining, paced, ramping, and the counts of
+        429s, re-sends and admission timeouts).
+    """
+    stats = await aura.limiter_stats()
+    if stats is None:
+        return {"rate_limited": False}
+    return {"rate_limited": True, **attrs.asdict(stats)}
 
 
 def _handler(statuses: ErrorStatuses) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:

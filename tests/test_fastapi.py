@@ -49,6 +49,7 @@ from aura_async.fastapi import (
     aura_lifespan,
     error_answer,
     install_exception_handlers,
+    limiter_health,
     merged_statuses,
     open_aura_client,
     status_for,
@@ -294,7 +295,7 @@ def test_the_core_package_never_imports_fastapi() -> None:
 def test_the_public_names_are_pinned() -> None:
     expected = """ERROR_STATUSES STATE_ATTRIBUTE AuraClientDep ClientFactory ErrorAnswer
     ErrorStatuses aura_lifespan error_answer get_aura_client install_exception_handlers
-    merged_statuses open_aura_client status_for"""
+    limiter_health merged_statuses open_aura_client status_for"""
     assert sorted(aura_async.fastapi.__all__) == sorted(expected.split())
 
 
@@ -481,6 +482,35 @@ async def test_a_call_the_limiter_cannot_admit_in_time_is_503_with_its_estimate(
     assert 58 <= int(answer.headers["Retry-After"]) <= 60
     assert "estimated wait" in answer.json()["detail"]
     assert emu.journal.count(method="GET", path="/v1/instances") == 1
+
+
+async def test_the_limiter_health_endpoint_shows_the_shared_limiter(emu: AuraEmulator) -> None:
+    app = FastAPI(
+        lifespan=aura_lifespan(lambda: make_client(emu, rate_limit=RateLimit(5, per=60.0)))
+    )
+    app.add_api_route("/health/aura", limiter_health)
+    plain = FastAPI(lifespan=aura_lifespan(lambda: make_client(emu, rate_limit=None)))
+    plain.add_api_route("/health/aura", limiter_health)
+    async with serve(app) as http:
+        before = (await http.get("/health/aura")).json()
+        async with serve(plain) as other:
+            off = (await other.get("/health/aura")).json()
+    assert before == {
+        "rate_limited": True,
+        "queued_interactive": 0,
+        "queued_bulk": 0,
+        "sends_in_window": 0,
+        "limit": 5,
+        "per": 60.0,
+        "cooldown_remaining": 0.0,
+        "paced": False,
+        "ramping": False,
+        "rejections": 0,
+        "resends": 0,
+        "admission_timeouts": 0,
+    }
+    assert off == {"rate_limited": False}
+    assert len(emu.journal) == 0  # nothing was sent
 
 
 async def test_an_ambiguous_create_is_502_saying_it_may_have_happened(

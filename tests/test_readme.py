@@ -208,6 +208,7 @@ RUN: dict[tuple[str, str], Setup | str] = {
     ("Bulk operations", "rows = await client.instances.list(tenant_id=project_id)"): (
         _with_client
     ),
+    ("Lanes and deadlines", "import asyncio"): _nothing,
     ("Several processes", "from aura_async import AuraClient, RateLimit"): (
         "needs a Redis server at localhost:6379"
     ),

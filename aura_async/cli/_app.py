@@ -57,7 +57,10 @@ _SHARED_OPTIONS = (
         "--verbose",
         "-v",
         is_flag=True,
-        help="Log each retry, 429 cooldown and token fetch [env: AURA_ASYNC_LOG=info].",
+        help=(
+            "Log each retry, 429 cooldown and token fetch [env: AURA_ASYNC_LOG=info]; "
+            "show the rate limiter's statistics at the end."
+        ),
     ),
     _shared("--client-id", metavar="ID", help="API client id [env: AURA_CLIENT_ID]."),
     _shared(

@@ -10,13 +10,14 @@ import attrs
 
 from aura_async._bulk import BulkProgress, BulkResult
 from aura_async._client import AuraClient
+from aura_async._lanes import LimiterStats
 from aura_async.cli._connect import open_client
 from aura_async.cli._errors import describe_error, is_rejected_credential
 from aura_async.cli._output import Output
 from aura_async.cli._settings import Settings
 from aura_async.cli._tally import BulkTally
 
-__all__ = ["Action", "Api", "Runtime", "api_action", "report_failures", "run_bulk"]
+__all__ = ["Action", "Api", "Runtime", "api_action", "limiter_line", "report_failures", "run_bulk"]
 
 R = TypeVar("R")
 
@@ -68,7 +69,11 @@ def api_action(call: Callable[[Api], Coroutine[Any, Any, int]]) -> Action:
         async with open_client(runtime.settings, runtime.environ) as client:
             if runtime.settings.emulator:
                 runtime.out.note(EMULATOR_NOTE)
-            return await call(Api(client=client, out=runtime.out, settings=runtime.settings))
+            try:
+                return await call(Api(client=client, out=runtime.out, settings=runtime.settings))
+            finally:
+                if runtime.settings.verbose and not client.closed:
+                    runtime.out.note(limiter_line(await client.limiter_stats()))
 
     return run
 
@@ -113,6 +118,25 @@ async def run_bulk(
     except asyncio.CancelledError:
         api.out.interrupted(tally, item_key)  # after the bar is gone
         raise
+
+
+def limiter_line(stats: LimiterStats | None) -> str:
+    """Describe the limiter in one line (what ``--verbose`` shows at the end of a command)."""
+    if stats is None:
+        return "limiter: off (no client-side rate limit)"
+    parts = [
+        f"limiter: {stats.sends_in_window} of {stats.limit} sends in the {stats.per:g}s window",
+        f"queued {stats.queued_interactive} interactive, {stats.queued_bulk} bulk",
+        f"429s {stats.rejections}, re-sends {stats.resends}, "
+        f"admission timeouts {stats.admission_timeouts}",
+    ]
+    if stats.cooldown_remaining > 0:
+        parts.append(f"cooldown {stats.cooldown_remaining:.1f}s left")
+    if stats.paced:
+        parts.append("paced")
+    if stats.ramping:
+        parts.append("ramping up")
+    return "; ".join(parts)
 
 
 def report_failures(out: Output, results: Sequence[BulkResult[str, Any]]) -> int:

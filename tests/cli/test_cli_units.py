@@ -16,6 +16,7 @@ from aura_async import (
     AuthenticationError,
     BulkResult,
     Err,
+    LimiterStats,
     NotFoundError,
     Ok,
     OutcomeUnknownError,
@@ -24,6 +25,7 @@ from aura_async import (
 from aura_async.cli._demo_summary import describe_fault, path_pattern, summarize, summary_table
 from aura_async.cli._errors import CommandError, describe_error, is_rejected_credential
 from aura_async.cli._output import Output, bulk_json, interrupted_json
+from aura_async.cli._runtime import limiter_line
 from aura_async.cli._settings import Credentials, Settings
 from aura_async.cli._tally import BulkTally, interrupted_lines
 from aura_async.cli._views import INSTANCE, SNAPSHOT, cell_text
@@ -426,3 +428,41 @@ def test_interrupted_output_goes_where_results_and_notes_go(json_mode: bool) -> 
     else:
         assert stdout.getvalue() == ""
         assert stderr.getvalue().splitlines()[-1] == "  not sent: deadbeef c3 d4"
+
+
+def _stats(**changes: Any) -> LimiterStats:
+    base: dict[str, Any] = {
+        "queued_interactive": 1,
+        "queued_bulk": 40,
+        "sends_in_window": 125,
+        "limit": 125,
+        "per": 60.0,
+        "cooldown_remaining": 0.0,
+        "paced": False,
+        "ramping": False,
+        "rejections": 0,
+        "resends": 0,
+        "admission_timeouts": 2,
+    }
+    return LimiterStats(**(base | changes))
+
+
+@pytest.mark.parametrize(
+    ("stats", "line"),
+    [
+        (None, "limiter: off (no client-side rate limit)"),
+        (
+            _stats(),
+            "limiter: 125 of 125 sends in the 60s window; queued 1 interactive, 40 bulk; "
+            "429s 0, re-sends 0, admission timeouts 2",
+        ),
+        (
+            _stats(cooldown_remaining=2.25, paced=True, rejections=3, resends=3, per=0.6),
+            "limiter: 125 of 125 sends in the 0.6s window; queued 1 interactive, 40 bulk; "
+            "429s 3, re-sends 3, admission timeouts 2; cooldown 2.2s left; paced",
+        ),
+        (_stats(ramping=True), "ramping up"),
+    ],
+)
+def test_limiter_line(stats: LimiterStats | None, line: str) -> None:
+    assert line in limiter_line(stats)
