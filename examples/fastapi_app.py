@@ -6,8 +6,9 @@ Run it with uvicorn (``pip install 'aura-async[fastapi]' uvicorn``)::
     AURA_WORKERS=2 uvicorn examples.fastapi_app:app --workers 2
 
 Endpoints: ``GET /instances``, ``GET /instances/{id}``, ``POST /instances`` (202 and
-a ``Location``), ``POST /instances/{id}/pause``, ``POST /instances/{id}/resume`` and
-``POST /instances/pause`` (many at once).
+a ``Location``), ``POST /instances/{id}/pause``, ``POST /instances/{id}/resume``,
+``POST /instances/pause`` (many at once) and ``GET /health/aura`` (the rate
+limiter's statistics).
 
 The client is built when each worker process starts, from ``AURA_CLIENT_ID``,
 ``AURA_CLIENT_SECRET`` and ``AURA_BASE_URL``. Every worker has its own rate limiter,
@@ -32,6 +33,7 @@ from aura_async.fastapi import (
     aura_lifespan,
     error_answer,
     install_exception_handlers,
+    limiter_health,
 )
 from aura_async.models import CreatedInstance, Instance
 
@@ -181,6 +183,7 @@ def create_app(client_factory: ClientFactory = client_from_env) -> FastAPI:
     app = FastAPI(title="Aura instances", lifespan=aura_lifespan(client_factory, check=True))
     install_exception_handlers(app)
     app.include_router(router)
+    app.add_api_route("/health/aura", limiter_health)
     return app
 
 

@@ -175,6 +175,21 @@ async def test_map_runs_in_the_bulk_lane_unless_the_client_has_a_lane(emu: AuraE
     assert (seen["interactive"].queued_bulk, seen["interactive"].queued_interactive) == (0, 3)
 
 
+async def test_map_unordered_runs_in_the_bulk_lane_too(emu: AuraEmulator) -> None:
+    rate = RateLimit(2, per=60.0, reserve=0)
+    async with make_client(emu, rate_limit=rate, timeout=None) as client:
+        await client.tenants.list()  # with the token: the window is full for a minute
+        tenant = emu.tenant_id
+        assert tenant is not None
+        results = client.map_unordered(lambda _: client.tenants.get(tenant), range(3))
+        first = asyncio.ensure_future(anext(results))
+        stats = await _queued_stats(client, 3)
+        first.cancel()
+        await asyncio.gather(first, return_exceptions=True)
+        await results.aclose()
+    assert (stats.queued_bulk, stats.queued_interactive) == (3, 0)
+
+
 async def test_a_view_in_the_bulk_lane_queues_behind_interactive_calls(emu: AuraEmulator) -> None:
     rate = RateLimit(2, per=60.0, reserve=0)
     async with make_client(emu, rate_limit=rate, timeout=None) as client:

@@ -438,6 +438,17 @@ async def test_create_get_list_pause_resume_and_bulk_pause(
     assert emu.state.instance(instance_id).status == "pausing"
 
 
+async def test_the_example_serves_the_limiter_health(
+    emu: AuraEmulator, example: ModuleType
+) -> None:
+    factory = lambda: make_client(emu, rate_limit=RateLimit(125, per=60.0))  # noqa: E731
+    async with serve(example.create_app(factory)) as http:
+        await http.get("/instances/0dead")
+        health = (await http.get("/health/aura")).json()
+    # The startup check's token fetch and the get.
+    assert (health["rate_limited"], health["sends_in_window"], health["limit"]) == (True, 2, 125)
+
+
 async def test_a_missing_instance_is_404_with_the_request_id(
     emu: AuraEmulator, example: ModuleType
 ) -> None:
