@@ -28,7 +28,7 @@ from typing import Protocol
 
 from aiolimiter import AsyncLimiter
 
-from aura_async import _logging
+from aura_async import _logging, _ramp
 from aura_async._config import RateLimit
 from aura_async._errors import AdmissionTimeoutError
 from aura_async._lanes import Lane, LimiterStats, estimate_wait
@@ -118,9 +118,17 @@ class LocalLimiter:
     Args:
         rate: The allowance. ``rate.burst`` set means paced sending from the start.
         loop: The event loop it belongs to (default: the running loop).
+        ramp: Ramp up from one send in flight until the server's window is known
+            (:mod:`aura_async._ramp`); off with ``rate.burst`` set.
     """
 
-    def __init__(self, rate: RateLimit, *, loop: asyncio.AbstractEventLoop | None = None) -> None:
+    def __init__(
+        self,
+        rate: RateLimit,
+        *,
+        loop: asyncio.AbstractEventLoop | None = None,
+        ramp: bool = True,
+    ) -> None:
         self.rate = rate
         self._loop = loop or asyncio.get_running_loop()
         self._margin = rate.effective_margin
@@ -141,11 +149,17 @@ class LocalLimiter:
         self._bucket_slot_held = False
         if rate.burst is not None:
             self._bucket = AsyncLimiter(rate.burst, rate.burst * rate.per / rate.requests)
+        self._ramp = _ramp.start(rate.requests) if ramp and rate.burst is None else None
 
     @property
     def paced(self) -> bool:
         """True once sends are paced by a small-burst bucket."""
         return self._bucket is not None
+
+    @property
+    def ramping(self) -> bool:
+        """True until the server's window is known (see :mod:`aura_async._ramp`)."""
+        return self._ramp is not None
 
     @property
     def waiting(self) -> int:
@@ -197,7 +211,7 @@ class LocalLimiter:
             per=self.rate.per,
             cooldown_remaining=self.cooldown_left(),
             paced=self.paced,
-            ramping=False,
+            ramping=self.ramping,
             rejections=self._rejection_count,
             resends=self._resend_count,
             admission_timeouts=self._timeout_count,
@@ -246,6 +260,7 @@ class LocalLimiter:
         self._rejection_count += 1
         self._cooldown_until = max(self._cooldown_until, now + max(0.0, delay))
         self._rejections.append(now)
+        self._ramp = None
         if self._bucket is None and self._most_accepted(now) < self.rate.requests:
             self._switch_to_paced()
         self._poke()
@@ -290,6 +305,8 @@ class LocalLimiter:
         self._prune(now)
         wait = max(0.0, self._cooldown_until - now)
         excess = self._in_flight + len(self._completions) - limit
+        if self._ramp is not None and not _ramp.may_send(self._ramp):
+            return None
         if excess < 0:
             return wait
         if excess >= len(self._completions):
@@ -304,6 +321,8 @@ class LocalLimiter:
 
     def _admit(self) -> _LocalPermit:
         self._in_flight += 1
+        if self._ramp is not None:
+            self._ramp = _ramp.admitted(self._ramp)
         return _LocalPermit(self, self._loop.time())
 
     def _unanswered_margin(self, in_flight_for: float) -> float:
@@ -313,6 +332,8 @@ class LocalLimiter:
         return self._margin
 
     def _complete(self, *, sent: bool, answered: bool, admitted: float) -> None:
+        if self._ramp is not None:
+            self._ramp_past(sent and answered)
         if sent and not answered:
             extra = self._unanswered_margin(self._loop.time() - admitted)
             if extra > 0:
@@ -322,6 +343,19 @@ class LocalLimiter:
                 self._loop.call_later(extra, self._finish, True)
                 return
         self._finish(sent)
+
+    def _ramp_past(self, answered: bool) -> None:
+        """Feed the ramp a send's outcome (an answer counts in the window from now)."""
+        assert self._ramp is not None
+        limit = self.rate.requests
+        if not answered:
+            # Its slot may stay held for a margin, but its wave place is free now.
+            self._ramp = _ramp.lost(self._ramp, limit=limit)
+            self._poke()
+            return
+        self._prune(self._loop.time())
+        in_window = len(self._completions) + 1
+        self._ramp = _ramp.answered(self._ramp, in_window=in_window, limit=limit)
 
     def _finish(self, sent: bool) -> None:
         self._in_flight -= 1

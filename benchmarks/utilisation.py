@@ -38,8 +38,12 @@ BENCHMARK = "utilisation"
 CALLS = 2000
 REQUESTS = 125
 PER = 1.2
-# The share of the allowance a long saturated run must reach against a sliding log.
-TARGET_UTILISATION = 0.98
+# The share of the allowance a long saturated run must reach against a sliding log:
+# the design asks 0.98; the cold-start ramp must not cost any of the 0.99 reached before it.
+TARGET_UTILISATION = 0.99
+# The 429s a cold burst may cost against a token bucket of capacity 10 (the ramp's
+# last wave, before the limiter switches to paced sending).
+TARGET_STRICT_REJECTIONS = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,7 +55,7 @@ class ServerCase:
         algorithm: The emulator's algorithm.
         capacity: The token-bucket capacity (None: the algorithm's default).
         max_rejections: The 429s the SDK may get: 0 where its sliding guard is
-            enough; one first burst where only a 429 reveals a stricter server.
+            enough; a few where only a 429 reveals a stricter server.
     """
 
     label: str
@@ -74,7 +78,9 @@ CASES = (
     ServerCase("sliding log", "sliding-log"),
     ServerCase("fixed window", "fixed-window"),
     ServerCase("token bucket 125", "token-bucket", capacity=REQUESTS),
-    ServerCase("token bucket 10", "token-bucket", capacity=10, max_rejections=REQUESTS),
+    ServerCase(
+        "token bucket 10", "token-bucket", capacity=10, max_rejections=TARGET_STRICT_REJECTIONS
+    ),
 )
 
 

@@ -515,7 +515,7 @@ async def test_the_limiter_health_endpoint_shows_the_shared_limiter(emu: AuraEmu
         "per": 60.0,
         "cooldown_remaining": 0.0,
         "paced": False,
-        "ramping": False,
+        "ramping": True,  # a cold limiter: nothing sent yet, the server's window unknown
         "rejections": 0,
         "resends": 0,
         "admission_timeouts": 0,

@@ -79,10 +79,13 @@ def test_as_lane_refuses_anything_else(value: object) -> None:
         as_lane(value)
 
 
-async def _full(limiter: LocalLimiter, slots: int) -> None:
-    """Fill ``slots`` slots with sends answered now (they free one window later)."""
-    for permit in [await limiter.acquire() for _ in range(slots)]:
-        permit.release()
+async def _full(limiter: LocalLimiter, slots: int, lane: Lane = Lane.INTERACTIVE) -> None:
+    """Fill ``slots`` slots with sends answered now (they free one window later).
+
+    One at a time: a cold limiter's ramp would hold a burst back.
+    """
+    for _ in range(slots):
+        (await limiter.acquire(lane=lane)).release()
 
 
 async def _admission_order(
@@ -134,9 +137,7 @@ async def test_bulk_calls_leave_the_reserve_to_interactive_ones() -> None:
     per = 0.3
     limiter = LocalLimiter(RateLimit(4, per=per, reserve=1))
     loop = asyncio.get_running_loop()
-    bulk = [await limiter.acquire(lane=Lane.BULK) for _ in range(3)]
-    for permit in bulk:
-        permit.release()
+    await _full(limiter, 3, Lane.BULK)
     answered = loop.time()
     fourth_bulk = asyncio.ensure_future(limiter.acquire(lane=Lane.BULK))
     interactive = asyncio.ensure_future(limiter.acquire())

@@ -14,7 +14,7 @@ import random
 import pytest
 
 from aura_async._config import RateLimit
-from aura_async._ratelimit import LocalLimiter
+from aura_async._ratelimit import LocalLimiter, Permit
 
 
 async def _send_through(
@@ -43,7 +43,7 @@ def _receipts_in_worst_window(
 
 
 async def test_a_burst_of_the_whole_allowance_is_admitted_without_waiting() -> None:
-    limiter = LocalLimiter(RateLimit(20, per=30.0))
+    limiter = LocalLimiter(RateLimit(20, per=30.0), ramp=False)
     permits = [await asyncio.wait_for(limiter.acquire(), 1.0) for _ in range(20)]
     assert len(permits) == 20
     assert limiter.sends_in_window() == 20
@@ -51,7 +51,7 @@ async def test_a_burst_of_the_whole_allowance_is_admitted_without_waiting() -> N
 
 async def test_the_next_send_waits_a_full_window_after_a_completion() -> None:
     per = 0.2
-    limiter = LocalLimiter(RateLimit(3, per=per))
+    limiter = LocalLimiter(RateLimit(3, per=per), ramp=False)
     loop = asyncio.get_running_loop()
     permits = [await limiter.acquire() for _ in range(3)]
     released = loop.time()  # before the first release: the oldest slot frees per after it
@@ -175,7 +175,7 @@ async def test_a_429_below_the_allowance_switches_to_paced_sending() -> None:
 async def test_the_first_429_of_a_full_burst_switches_at_once() -> None:
     # A whole window's burst is in flight; its first answer is a 429. The server
     # cannot have accepted a full window yet: it is stricter than a sliding log.
-    limiter = LocalLimiter(RateLimit(50, per=1.0))
+    limiter = LocalLimiter(RateLimit(50, per=1.0), ramp=False)
     permits = [await limiter.acquire() for _ in range(50)]
     permits[0].release()
     limiter.report_rejection(0.0)
@@ -221,3 +221,67 @@ async def test_an_unanswered_send_holds_its_slot_as_long_again_as_it_was_in_flig
     permit.release(answered=False)
     (await asyncio.wait_for(limiter.acquire(), 5.0)).release()
     assert loop.time() - released >= per + in_flight
+
+
+async def _admitted_now(limiter: LocalLimiter, tasks: list[asyncio.Future[Permit]]) -> int:
+    """Let the pump run; return how many of ``tasks`` hold a permit."""
+    for _ in range(5):
+        await asyncio.sleep(0)
+    return sum(task.done() for task in tasks)
+
+
+async def test_a_cold_limiter_ramps_up_in_doubling_waves_as_answers_arrive() -> None:
+    limiter = LocalLimiter(RateLimit(20, per=30.0))
+    tasks = [asyncio.ensure_future(limiter.acquire()) for _ in range(12)]
+    released = 0
+    for wave in (1, 2, 4):
+        assert await _admitted_now(limiter, tasks) == released + wave
+        assert (await limiter.stats()).ramping
+        for task in tasks[released : released + wave]:
+            task.result().release()
+        released += wave
+    assert await _admitted_now(limiter, tasks) == 12  # the wave of 8 takes the last 5
+    for task in tasks[released:]:
+        task.result().release()
+
+
+async def test_one_call_at_a_time_never_waits_for_the_ramp() -> None:
+    limiter = LocalLimiter(RateLimit(20, per=30.0))
+    for _ in range(15):
+        acquiring = asyncio.ensure_future(limiter.acquire())
+        assert await _admitted_now(limiter, [acquiring]) == 1
+        acquiring.result().release()
+    assert limiter.ramping  # no evidence of the window yet: a burst still ramps
+    held = await limiter.acquire()
+    assert await _admitted_now(limiter, [asyncio.ensure_future(limiter.acquire())]) == 1
+    assert await _admitted_now(limiter, [asyncio.ensure_future(limiter.acquire())]) == 0
+    held.release()
+
+
+@pytest.mark.parametrize("outcome", ["not sent", "no answer"])
+async def test_a_send_that_got_no_answer_gives_its_wave_place_back(outcome: str) -> None:
+    limiter = LocalLimiter(RateLimit(20, per=30.0))
+    first = await limiter.acquire()
+    second = asyncio.ensure_future(limiter.acquire())
+    assert await _admitted_now(limiter, [second]) == 0
+    first.release(sent=outcome != "not sent", answered=False)
+    assert await _admitted_now(limiter, [second]) == 1
+    assert limiter.ramping  # and proves nothing: the wave is still 1 wide
+    third = asyncio.ensure_future(limiter.acquire())
+    assert await _admitted_now(limiter, [third]) == 0
+    second.result().release()
+    (await asyncio.wait_for(third, 1.0)).release()
+
+
+async def test_a_429_or_a_full_window_accepted_ends_the_ramp() -> None:
+    rejected = LocalLimiter(RateLimit(20, per=30.0))
+    (await rejected.acquire()).release()
+    rejected.report_rejection(0.0)
+    assert not rejected.ramping
+    full = LocalLimiter(RateLimit(3, per=30.0))
+    for _ in range(3):
+        assert full.ramping
+        (await asyncio.wait_for(full.acquire(), 1.0)).release()
+    assert not full.ramping
+    assert not (await full.stats()).ramping
+    assert not LocalLimiter(RateLimit(20, per=30.0, burst=2)).ramping  # paced from the start

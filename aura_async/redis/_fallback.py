@@ -68,7 +68,8 @@ class Fallback:
         ledger: Ledger,
     ) -> None:
         self.rate = local_share(rate, share)
-        self.local = LocalLimiter(self.rate, loop=loop)
+        # No cold-start ramp: it stands in for the Redis limiter, which has none.
+        self.local = LocalLimiter(self.rate, loop=loop, ramp=False)
         self.retired = False
         self._loop = loop
         self._ledger = ledger
