@@ -47,8 +47,9 @@ ALLOWED_ERRORS: dict[str, tuple[type[AuraError], ...]] = {
     "snapshot_list": _READ,
     "snapshot_get": _READ,
     "create": (OutcomeUnknownError, RateLimitError, AuraConnectionError),
-    "pause": _CHANGE,
-    "resume": _CHANGE,
+    # Safe to re-send (convergent): a 5xx is retried, so the last one is raised as is.
+    "pause": (*_CHANGE, ServerError),
+    "resume": (*_CHANGE, ServerError),
     "snapshot_create": _CHANGE,
     "delete": (*_READ, ConflictError),
 }
