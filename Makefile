@@ -40,19 +40,28 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict aura_async _aura_async_pytest_plugin.py tests/typing
 	$(BIN)/mypy --strict examples
 
-# Tests run in parallel, one worker per core; `PYTEST_WORKERS=0` runs them in one process.
-# Tests in one xdist_group run one after another: the tests marked slow (multi-process
-# Redis and uvicorn runs) measure timing, so they must not share the cores with each
-# other (tests/conftest.py puts them in the group "slow"). The tests marked alone (the
-# soak) run afterwards, by themselves.
-PYTEST_WORKERS ?= auto
+# A warm venv includes Python's bytecode caches (__pycache__, ignored by git): without
+# them every test subprocess (CLI, workers, servers) compiles the package again.
+unexport PYTHONDONTWRITEBYTECODE
+
+# Tests run in parallel; `PYTEST_WORKERS=0` runs them in one process. Four workers on
+# two cores: most tests wait on a clock (windows, transitions), not on the CPU.
+# Tests in one xdist_group run one after another, and pytest-xdist starts these
+# groups first: the tests marked slow (multi-process Redis and uvicorn runs) measure
+# timing, so they never share the cores with each other (group "slow"); the in-process
+# Redis fault fleets are another such group. The tests marked alone (the soak) run
+# afterwards, by themselves.
+PYTEST_WORKERS ?= 4
 
 # The adversarial suite runs apart, in asyncio debug and development mode, where
-# every warning is an error: it must leave no task, session or unseen exception.
+# every warning is an error (the environment variables reach pytest-xdist's workers;
+# pytest-asyncio sets the loop's debug mode from --asyncio-debug, not from
+# PYTHONASYNCIODEBUG): it must leave no task, session or unseen exception.
 pytest: $(STAMP)
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup -m "not alone" --ignore=tests/adversarial
-	$(BIN)/pytest -q -m alone --ignore=tests/adversarial
-	PYTHONASYNCIODEBUG=1 $(BIN)/python -X dev -W error -m pytest -q -n 0 tests/adversarial
+	$(BIN)/pytest -q -m alone tests/soak
+	PYTHONASYNCIODEBUG=1 PYTHONDEVMODE=1 PYTHONWARNINGS=error \
+		$(BIN)/pytest -q -n $(PYTEST_WORKERS) --asyncio-debug tests/adversarial
 
 test: lint typecheck pytest
 

@@ -44,16 +44,20 @@ def make_client(emu: AuraEmulator, **options: Any) -> AuraClient:
 # First: pytest-xdist's own hook reads the groups.
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Put every test marked ``slow`` in the pytest-xdist group ``slow``, run by one worker.
+    """Put every test marked ``slow`` in a pytest-xdist group, run by one worker.
 
     They measure windows and utilisation with several processes or thousands of
-    calls; two of them at once on a 2-core machine starve each other. Tests that
-    share their processes' resources join the group by name (``xdist_group("slow")``).
-    ``make test`` runs pytest with ``--dist loadgroup``; without xdist this does nothing.
+    calls; two of them at once on a 2-core machine starve each other. The group is
+    ``slow`` unless the mark names another (``slow(group="...")``: tests that mostly
+    wait on a clock in one process may run beside the multi-process ones). Tests
+    that share their processes' resources join a group by name (``xdist_group``).
+    ``make test`` runs pytest with ``--dist loadgroup``, which starts the groups
+    first (the largest units of work); without xdist this does nothing.
     """
     for item in items:
-        if item.get_closest_marker("slow") is not None:
-            item.add_marker(pytest.mark.xdist_group("slow"))
+        marker = item.get_closest_marker("slow")
+        if marker is not None:
+            item.add_marker(pytest.mark.xdist_group(marker.kwargs.get("group", "slow")))
 
 
 @pytest.fixture

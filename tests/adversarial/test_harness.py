@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -35,6 +37,17 @@ async def test_tidy():
 
 
 PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "asyncio_mode=auto"]
+# The inner run checks the harness alone: with warnings as errors, pytest's own
+# unraisable-exception check would fail the open session before the harness saw it.
+_INTERPRETER_FLAGS = ("PYTHONWARNINGS", "PYTHONDEVMODE")
+
+
+async def test_the_suite_runs_in_debug_and_development_mode() -> None:
+    # `make test` runs this directory so; pytest-asyncio sets the loop's debug mode
+    # from --asyncio-debug alone (PYTHONASYNCIODEBUG does not reach its loops).
+    assert asyncio.get_running_loop().get_debug()
+    assert sys.flags.dev_mode
+    assert sys.warnoptions[-1:] == ["error"]
 
 
 def test_the_harness_fails_tests_that_leave_loose_ends(tmp_path: Path) -> None:
@@ -43,6 +56,7 @@ def test_the_harness_fails_tests_that_leave_loose_ends(tmp_path: Path) -> None:
     run = subprocess.run(
         [*PYTEST, "-o", "asyncio_default_fixture_loop_scope=function", "test_leaky.py"],
         cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if k not in _INTERPRETER_FLAGS},
         capture_output=True,
         text=True,
         timeout=120,

@@ -29,8 +29,10 @@ from aura_async.testing import AuraEmulator, Fault, ServerRateLimit
 from tests.redis.redis_fleet import Fleet, Proxy, redis_pid, stopped
 from tests.redis.redis_support import wait_until
 
-# Timing-heavy: one at a time under xdist (see tests/conftest.py).
-pytestmark = pytest.mark.slow
+# Timing-heavy: one at a time under xdist (see tests/conftest.py). The fleets run in
+# this process and mostly wait on the window, so they may run beside the
+# multi-process group.
+pytestmark = pytest.mark.slow(group="redis-faults")
 
 LIMIT = 10
 PER = 1.0
