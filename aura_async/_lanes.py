@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import contextvars
 import enum
+import time
 from collections.abc import Sequence
 
 import attrs
 
-from aura_async._errors import AuraConfigurationError
+from aura_async._errors import AdmissionTimeoutError, AuraConfigurationError
 
-__all__ = ["BULK_CONTEXT", "Lane", "LimiterStats", "as_lane", "estimate_wait"]
+__all__ = ["BULK_CONTEXT", "Lane", "LimiterStats", "as_lane", "estimate_wait", "too_late"]
 
 
 class Lane(enum.StrEnum):
@@ -137,3 +138,21 @@ def estimate_wait(
         window_wait = (windows + 1) * per
     paced_wait = 0.0 if pace is None else max(0, position + 1 - pace[0]) * pace[1]
     return max(cooldown, window_wait, paced_wait)
+
+
+def too_late(wait: float, deadline: float) -> AdmissionTimeoutError | None:
+    """Return the error for a call whose estimated wait ends after its deadline, else None.
+
+    Args:
+        wait: The estimated wait in seconds.
+        deadline: When the call's time runs out, a ``time.monotonic()`` value.
+    """
+    left = deadline - time.monotonic()
+    if wait <= left:
+        return None
+    return AdmissionTimeoutError(
+        f"the rate limiter's estimated wait of {wait:.3f}s exceeds the "
+        f"{max(0.0, left):.3f}s left before the call's deadline; the request was not sent",
+        estimated_wait=wait,
+        deadline=max(0.0, left),
+    )

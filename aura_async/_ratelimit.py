@@ -23,15 +23,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-import time
 from typing import Protocol
 
 from aiolimiter import AsyncLimiter
 
 from aura_async import _logging, _ramp
 from aura_async._config import RateLimit
-from aura_async._errors import AdmissionTimeoutError
-from aura_async._lanes import Lane, LimiterStats, estimate_wait
+from aura_async._lanes import Lane, LimiterStats, estimate_wait, too_late
 from aura_async._waiters import WaiterQueue
 
 __all__ = ["Lane", "Limiter", "LimiterStats", "LocalLimiter", "Permit"]
@@ -238,16 +236,10 @@ class LocalLimiter:
 
     def _check_deadline(self, lane: Lane, priority: bool, deadline: float) -> None:
         """Raise at once if the call cannot be admitted before ``deadline``."""
-        left = deadline - time.monotonic()
         wait = self.estimate(self._waiters.ahead(lane, priority=priority), lane)
-        if wait > left:
+        if (error := too_late(wait, deadline)) is not None:
             self._timeout_count += 1
-            raise AdmissionTimeoutError(
-                f"the rate limiter's estimated wait of {wait:.3f}s exceeds the "
-                f"{max(0.0, left):.3f}s left before the call's deadline; the request was not sent",
-                estimated_wait=wait,
-                deadline=max(0.0, left),
-            )
+            raise error
 
     def report_rejection(self, delay: float) -> None:
         """See :meth:`Limiter.report_rejection`. Overlapping cooldowns end at the later one.

@@ -70,24 +70,33 @@ class WaiterQueue(Generic[T]):
 
     def peek(self) -> tuple[asyncio.Future[T], Lane] | None:
         """Return the next waiter to serve and its lane, or None (dropping those that left)."""
-        for lane, queue in self._lanes.items():
-            while queue and queue[0].done():
-                queue.popleft()
-            if queue:
-                return queue[0], lane
+        for lane in self._lanes:
+            waiter = self._head(lane)
+            if waiter is not None:
+                return waiter, lane
         return None
+
+    def _head(self, lane: Lane) -> asyncio.Future[T] | None:
+        queue = self._lanes[lane]
+        while queue and queue[0].done():
+            queue.popleft()
+        return queue[0] if queue else None
 
     def first(self) -> asyncio.Future[T] | None:
         """Return the next waiter to serve, or None (dropping those that left)."""
         head = self.peek()
         return None if head is None else head[0]
 
-    def pop(self) -> asyncio.Future[T] | None:
-        """Remove and return the next waiter to serve, or None."""
-        head = self.peek()
-        if head is None:
+    def pop(self, lane: Lane | None = None) -> asyncio.Future[T] | None:
+        """Remove and return the next waiter to serve (of ``lane`` only, if given), or None."""
+        if lane is None:
+            head = self.peek()
+            if head is None:
+                return None
+            lane = head[1]
+        elif self._head(lane) is None:
             return None
-        return self._lanes[head[1]].popleft()
+        return self._lanes[lane].popleft()
 
     def _left(self, lane: Lane, waiter: asyncio.Future[T]) -> None:
         self._live[lane] -= 1

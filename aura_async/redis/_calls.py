@@ -17,7 +17,7 @@ from aura_async.redis._inspect import (
     secrets_of,
     server_problem,
 )
-from aura_async.redis._limit_scripts import ACQUIRE, COOLDOWN, RECORD
+from aura_async.redis._limit_scripts import ACQUIRE, COOLDOWN, PEEK, RECORD
 from aura_async.redis._scripts import (
     LOCK_EXTEND,
     LOCK_RELEASE,
@@ -37,6 +37,7 @@ _SCRIPTS = {
     "acquire": ACQUIRE,
     "record": RECORD,
     "cooldown": COOLDOWN,
+    "peek": PEEK,
     "token_read": TOKEN_READ,
     "token_store": TOKEN_STORE,
     "token_invalidate": TOKEN_INVALIDATE,

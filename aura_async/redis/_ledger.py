@@ -62,6 +62,7 @@ class LogView:
         self.margin = rate.effective_margin
         self.epoch = ""
         self.until = 0.0
+        self.requests = rate.requests
         self.per = rate.per
         self.witness: tuple[str, float] | None = None
         self.seq = 0
@@ -89,6 +90,7 @@ class LogView:
         fresh = seen.lost or seen.epoch != self.epoch
         self.seq = seen.seq if fresh else max(self.seq, seen.seq)
         self.epoch, self.until, self.per, self.now = seen.epoch, seen.until, seen.per, seen.now
+        self.requests = seen.requests
         self._offset = seen.now - local_now
         if seen.lost:
             self.witness = None  # it is missing: the restore re-adds it

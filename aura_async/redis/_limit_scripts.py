@@ -37,6 +37,7 @@ __all__ = [
     "ACQUIRE",
     "COOLDOWN",
     "HOLD_EPSILON",
+    "PEEK",
     "RECORD",
     "Observed",
     "completion_offset",
@@ -133,25 +134,42 @@ end
 """
 
 _HEAD = 10
+# Most scores an admission's reply carries (the oldest counting slots).
+_SCORES = 1000
 
-# ARGV: the head, in-flight threshold seconds, then the members to admit.
-# Returns {admitted, wait, ...finish}: wait is '0' after an admission, the
-# seconds until a slot frees when that is known, or '-1' when it depends on a
-# request still in flight. A member with a tombstone is never admitted.
+# ARGV: the head, the in-flight threshold (seconds), the reserve (slots of the
+# window that bulk members never take), how many of the members are interactive
+# (they come first), then the members to admit, in the order their waiters are
+# served. An interactive member may fill the window; a bulk one only up to
+# ``requests - reserve``. Returns {admitted, wait, counted, scores, cooling,
+# ...finish}: ``wait`` is '0' after an admission, the seconds until the first
+# refused member's slot frees when that is known, or '-1' when it depends on a
+# request still in flight; ``counted`` the slots counting after the admissions;
+# ``scores`` (only when a member was refused, at most _SCORES of them) the
+# scores of the counting slots, oldest first, for the callers' wait estimates;
+# ``cooling`` 1 if a 429 cooldown refused everyone (``wait`` is its rest). A
+# member with a tombstone is never admitted.
 ACQUIRE = (
     _ENTER
     + _FINISH
     + """
-local cooldown = tonumber(redis.call('GET', COOLDOWN) or '0')
-if cooldown > now then
-  return finish({0, fmt(cooldown - now)})
-end
 redis.call('ZREMRANGEBYSCORE', TOMBS, '-inf', fmt(now))
 redis.call('ZREMRANGEBYSCORE', LOG, '-inf', fmt(now - per))
 local count = redis.call('ZCARD', LOG)
-local admitted = 0
-for i = 12, #ARGV do
-  if count + admitted >= requests then
+local cooldown = tonumber(redis.call('GET', COOLDOWN) or '0')
+if cooldown > now then
+  return finish({0, fmt(cooldown - now), count, {}, 1})
+end
+local reserve = math.min(tonumber(ARGV[12]), requests - 1)
+local interactive = tonumber(ARGV[13])
+local admitted, refused = 0, nil
+for i = 14, #ARGV do
+  local limit = requests
+  if i - 13 > interactive then
+    limit = requests - reserve
+  end
+  if count + admitted >= limit then
+    refused = limit
     break
   end
   if not redis.call('ZSCORE', TOMBS, ARGV[i]) then
@@ -159,17 +177,24 @@ for i = 12, #ARGV do
     admitted = admitted + 1
   end
 end
-if admitted > 0 or #ARGV == 11 or count < requests then
-  return finish({admitted, '0'})
+count = count + admitted
+if not refused then
+  return finish({admitted, '0', count, {}, 0})
 end
-local index = count - requests
-local oldest = redis.call('ZRANGE', LOG, index, index, 'WITHSCORES')
-local leaves = tonumber(oldest[2])
-if leaves > now + tonumber(ARGV[11]) then
-  return finish({0, '-1'})
+local scores = {}
+local counted = redis.call('ZRANGE', LOG, 0, math.min(count, MOST_SCORES) - 1, 'WITHSCORES')
+for i = 2, #counted, 2 do
+  table.insert(scores, counted[i])
 end
-return finish({0, fmt(leaves + per - now)})
-"""
+local leaves = tonumber(scores[count - refused + 1] or counted[#counted])
+local wait = '-1'
+if admitted > 0 then
+  wait = '0'
+elseif leaves <= now + tonumber(ARGV[11]) then
+  wait = fmt(leaves + per - now)
+end
+return finish({admitted, wait, count, scores, 0})
+""".replace("MOST_SCORES", str(_SCORES))
 )
 
 # ARGV: the head, then pairs (member, action). Actions: '+<seconds>': the score
@@ -197,6 +222,17 @@ for i = 11, #ARGV, 2 do
   end
 end
 return finish({})
+"""
+)
+
+# KEYS: log, cooldown. ARGV: per. Reads without writing: returns {slots counting,
+# seconds left of the cooldown}.
+PEEK = (
+    _NOW
+    + """
+local counted = redis.call('ZCOUNT', KEYS[1], '(' .. fmt(now - tonumber(ARGV[1])), '+inf')
+local cooldown = tonumber(redis.call('GET', KEYS[2]) or '0')
+return {counted, fmt(math.max(0, cooldown - now))}
 """
 )
 

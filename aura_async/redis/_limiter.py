@@ -9,10 +9,15 @@ after the answer arrived, exactly like :class:`~aura_async._ratelimit.LocalLimit
 Only the Redis server's clock is read. The writes after admission (completions,
 give-backs, renewals, restores after a loss) go through the :class:`Ledger`.
 
-In each process, waiters queue FIFO and one pump task talks to Redis: each
-admission attempt is one script call, which admits as many queued waiters as
-the window has room for. 10,000 local waiters therefore cost no more Redis
-calls per admission than ten.
+In each process, waiters queue in two lanes (every interactive waiter before any
+bulk one, FIFO within a lane) and one pump task talks to Redis: each admission
+attempt is one script call, which admits as many queued waiters as the window
+has room for, bulk ones only while ``RateLimit.effective_reserve`` slots stay
+free; so the reserve holds across processes. 10,000 local waiters cost no more
+Redis calls per admission than ten. A caller with a deadline is refused at once
+(:class:`~aura_async.AdmissionTimeoutError`) when the wait estimated from the
+last script's view of the shared log, its place in this process's queue and the
+cooldown exceeds it (see :mod:`aura_async.redis._window`).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aura_async._config import RateLimit
-from aura_async._lanes import Lane, LimiterStats
+from aura_async._lanes import Lane, LimiterStats, too_late
 from aura_async._ratelimit import Permit
 from aura_async._waiters import WaiterQueue
 from aura_async.redis._calls import RedisBackendError, RedisCalls, as_text
@@ -34,6 +39,7 @@ from aura_async.redis._fallback import Fallback
 from aura_async.redis._ledger import Ledger, LogView
 from aura_async.redis._limit_scripts import HOLD_EPSILON, completion_offset
 from aura_async.redis._scripts import CredentialKeys, seconds
+from aura_async.redis._window import Snapshot, admission, bulk_limit
 
 __all__ = ["RedisLimiter"]
 
@@ -122,6 +128,10 @@ class RedisLimiter:
         self._closed = False
         self._rejections = 0
         self._resends = 0
+        self._timeouts = 0
+        self._reserve = rate.effective_reserve
+        self._snapshot = Snapshot()
+        self._shared_cooldown_until = 0.0
 
     def __repr__(self) -> str:
         mode = "falling back" if self.fallback is not None else "shared"
@@ -137,20 +147,24 @@ class RedisLimiter:
         """See :meth:`aura_async.Limiter.acquire`.
 
         This process's waiters are served interactive first, FIFO within a lane;
-        ``deadline`` is not yet estimated against the shared log (the call's own
-        timeout still bounds the wait).
+        bulk ones never take the shared window's reserve.
 
         Raises:
+            AdmissionTimeoutError: The estimated wait exceeds the time left
+                before ``deadline`` (at once; nothing is sent).
             RedisBackendError: Redis failed, and no fallback is configured.
         """
-        del deadline  # not estimated yet
         if self._closed:
             raise RedisBackendError(f"the Redis backend for {self._calls.where} is closed")
         if priority:
             self._resends += 1
+        if deadline is not None and self.fallback is None:
+            self._check_deadline(lane, priority, deadline)
         waiter: asyncio.Future[Any] = self._bind_loop().create_future()
         self._waiters.push(waiter, priority=priority, lane=lane)
         self._ensure_task("pump", self._pump)
+        if lane is Lane.INTERACTIVE or priority:
+            self._poke()  # the pump may sleep for a bulk head's longer wait
         try:
             granted = await waiter
         except asyncio.CancelledError:
@@ -161,26 +175,62 @@ class RedisLimiter:
         return granted  # type: ignore[no-any-return]
 
     async def stats(self) -> LimiterStats:
-        """See :meth:`aura_async.Limiter.stats`: this process's queues and counters.
+        """See :meth:`aura_async.Limiter.stats`.
 
-        ``sends_in_window`` counts what this process knows without asking Redis:
-        the local fallback's sends while Redis is unreachable, else 0.
+        The queues and counters are this process's; ``sends_in_window``,
+        ``limit``, ``per`` and ``cooldown_remaining`` are the credential's, read
+        from Redis (one read-only script; when Redis fails, as the last script
+        saw them, or the fallback's while falling back). ``rejections``,
+        ``resends`` and ``admission_timeouts`` count this process's calls.
         """
-        loop = self._bind_loop()
-        fallback = self.fallback
+        now = self._bind_loop().time()
+        sends, cooldown = await self._shared_window(now)
         return LimiterStats(
             queued_interactive=self._waiters.waiting(Lane.INTERACTIVE),
             queued_bulk=self._waiters.waiting(Lane.BULK),
-            sends_in_window=0 if fallback is None else fallback.local.sends_in_window(),
-            limit=self.rate.requests,
-            per=self.rate.per,
-            cooldown_remaining=max(0.0, self._cooldown_until - loop.time()),
+            sends_in_window=sends,
+            limit=self._view.requests,
+            per=self._view.per,
+            cooldown_remaining=max(cooldown, self._cooldown_left(now)),
             paced=False,
             ramping=False,
             rejections=self._rejections,
             resends=self._resends,
-            admission_timeouts=0,
+            admission_timeouts=self._timeouts,
         )
+
+    async def _shared_window(self, now: float) -> tuple[int, float]:
+        """Return (slots counting, cooldown seconds left) of the shared log."""
+        if self.fallback is not None:
+            return self.fallback.local.sends_in_window(), 0.0
+        try:
+            reply = await self._calls.script(
+                "peek", [self._keys.log, self._keys.cooldown], [seconds(self._view.per)]
+            )
+        except RedisBackendError:
+            return self._snapshot.sends_in_window(now, self._view.per), 0.0
+        return int(reply[0]), float(as_text(reply[1]))
+
+    def _cooldown_left(self, now: float) -> float:
+        return max(0.0, max(self._cooldown_until, self._shared_cooldown_until) - now)
+
+    def _check_deadline(self, lane: Lane, priority: bool, deadline: float) -> None:
+        """Raise at once if the call cannot be admitted before ``deadline``."""
+        now = self._bind_loop().time()
+        wait = self._snapshot.estimate(
+            position=self._waiters.ahead(lane, priority=priority),
+            limit=self._lane_limit(lane),
+            per=self._view.per,
+            now=now,
+            cooldown=self._cooldown_left(now),
+        )
+        if (error := too_late(wait, deadline)) is not None:
+            self._timeouts += 1
+            raise error
+
+    def _lane_limit(self, lane: Lane) -> int:
+        requests = self._view.requests
+        return requests if lane is Lane.INTERACTIVE else bulk_limit(requests, self._reserve)
 
     def report_rejection(self, delay: float) -> None:
         """See :meth:`aura_async.Limiter.report_rejection`: the cooldown is shared in Redis."""
@@ -250,8 +300,9 @@ class RedisLimiter:
 
     async def _admit_batch(self) -> None:
         members = [self._new_member() for _ in range(min(len(self._waiters), _ADMIT_BATCH))]
+        interactive = min(self._waiters.waiting(Lane.INTERACTIVE), len(members))
         try:
-            admitted, wait = await self._try_admit(members)
+            admitted, wait = await self._try_admit(members, interactive)
         except RedisBackendError as exc:
             for member in members:
                 # Redis may run the script after all, late: give the slots back, and
@@ -260,28 +311,41 @@ class RedisLimiter:
             self.ledger.failed()
             self._redis_failed(exc)
             return
-        for member in members[:admitted]:
-            waiter = self._waiters.pop()
+        for index, member in enumerate(members[:admitted]):
+            # A slot admitted for an interactive member may lie in the reserve.
+            waiter = self._waiters.pop(Lane.INTERACTIVE if index < interactive else None)
             if waiter is None:
-                self.ledger.record(member, "-")  # every waiter left meanwhile
+                self.ledger.record(member, "-")  # the waiters it was for left meanwhile
             else:
                 self.admissions += 1
                 self.ledger.hold(member)
                 waiter.set_result(_RedisPermit(self, member))
         if admitted == 0:
             await self._doze.sleep(_POLL if wait is None else min(wait, _MAX_SLEEP))
+        else:
+            await asyncio.sleep(0)  # the served waiters leave the queue's counts
 
-    async def _try_admit(self, members: list[str]) -> tuple[int, float | None]:
-        """Run the acquire script; return (admitted, wait or None if unknown)."""
+    async def _try_admit(self, members: list[str], interactive: int) -> tuple[int, float | None]:
+        """Run the acquire script (the first ``interactive`` members are interactive).
+
+        Returns:
+            (admitted, wait or None if unknown).
+        """
         keys = self._keys
+        threshold = seconds(HOLD_EPSILON + self._margin)
         reply = await self._calls.script(
             "acquire",
             [keys.log, keys.cooldown, keys.state, keys.tombstones],
-            [*self._view.head(), seconds(HOLD_EPSILON + self._margin), *members],
+            [*self._view.head(), threshold, self._reserve, interactive, *members],
         )
-        self.ledger.absorbed(self._view.absorb(reply, self._bind_loop().time()))
-        wait = float(as_text(reply[1]))
-        return int(reply[0]), None if wait < 0 else wait
+        now = self._bind_loop().time()
+        seen = self._view.absorb(reply, now)
+        self.ledger.absorbed(seen)
+        answer = admission(reply, taken=now, redis_now=seen.now)
+        self._snapshot = answer.snapshot
+        if answer.cooling and answer.wait is not None:
+            self._shared_cooldown_until = now + answer.wait
+        return answer.admitted, answer.wait
 
     # -- releases and cooldowns --------------------------------------------------
 
@@ -324,7 +388,7 @@ class RedisLimiter:
         while (fallback := self.fallback) is not None:
             await asyncio.sleep(self._probe_interval)
             try:
-                await self._try_admit([])  # also notices if Redis lost the log
+                await self._try_admit([], 0)  # also notices if Redis lost the log
                 await fallback.retire()
             except RedisBackendError:
                 continue

@@ -9,10 +9,14 @@ at once), makes its calls, and prints one JSON line: its outcome.
 Settings: ``url``, ``client_id``, ``redis_url``, ``requests``, ``per``,
 ``calls``, ``mode`` (``burst``: all calls at once; ``sequential``: one after
 another; ``for``: ``calls`` callers, each calling one after another for
-``seconds``), ``timeout``, and optionally ``shift`` (seconds added to this
-process's wall clock, with time-machine), ``reject_path`` (a path requested
-first, once), ``path`` (requested instead of listing tenants), ``heartbeat`` and
-``fallback_share``.
+``seconds``; ``map``: ``client.map`` over ``calls`` items, all at once, in the
+bulk lane; ``every``: one call every ``interval`` seconds on a fixed schedule
+for ``seconds``, each started on its own, reporting when each started on
+``time.monotonic()`` as ``starts``), ``timeout``, and optionally ``reserve``
+(``RateLimit.reserve``), ``authenticate`` (get a token before ``ready``),
+``shift`` (seconds added to this process's wall clock, with time-machine),
+``reject_path`` (a path requested first, once), ``path`` (requested instead
+of listing tenants), ``heartbeat`` and ``fallback_share``.
 """
 
 from __future__ import annotations
@@ -71,14 +75,35 @@ async def _calls(client: AuraClient, settings: dict[str, Any]) -> dict[str, Any]
         ends = time.monotonic() + settings["seconds"]
         done = await asyncio.gather(*(_until(ends, call, errors) for _ in range(settings["calls"])))
         ok += sum(done)
+    elif settings["mode"] == "map":
+        results = await client.map(lambda _: call(), range(settings["calls"]), concurrency=10_000)
+        ok += sum(result.ok for result in results)
+        errors.update(type(result.error).__name__ for result in results if not result.ok)
+    elif settings["mode"] == "every":
+        starts, done = await _every(call, settings["interval"], settings["seconds"], errors)
+        return {"ok": sum(done), "errors": dict(errors), "starts": starts}
     else:
         for _ in range(settings["calls"]):
             ok += await _one(call, errors)
     return {"ok": ok, "errors": dict(errors)}
 
 
+async def _every(
+    call: Any, interval: float, seconds: float, errors: collections.Counter[str]
+) -> tuple[list[float], list[bool]]:
+    """Start ``call`` every ``interval`` seconds for ``seconds``; return the starts and outcomes."""
+    calls: list[asyncio.Task[bool]] = []
+    starts: list[float] = []
+    begin = time.monotonic()
+    for tick in range(min(_MAX_CALLS, int(seconds / interval))):
+        starts.append(time.monotonic())
+        calls.append(asyncio.create_task(_one(call, errors)))
+        await asyncio.sleep(max(0.0, begin + (tick + 1) * interval - time.monotonic()))
+    return starts, list(await asyncio.gather(*calls))
+
+
 async def _run(settings: dict[str, Any]) -> dict[str, Any]:
-    rate = RateLimit(settings["requests"], per=settings["per"])
+    rate = RateLimit(settings["requests"], per=settings["per"], reserve=settings.get("reserve"))
     async with RedisBackend.from_url(
         settings["redis_url"],
         fallback_share=settings.get("fallback_share"),
@@ -94,6 +119,8 @@ async def _run(settings: dict[str, Any]) -> dict[str, Any]:
             timeout=settings["timeout"],
             backend=backend,
         ) as client:
+            if settings.get("authenticate"):
+                await client.authenticate()  # the first call then waits for no token
             print(f"ready {time.time()}", flush=True)
             await asyncio.to_thread(sys.stdin.readline)
             outcome = await _calls(client, settings)

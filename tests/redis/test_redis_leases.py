@@ -307,7 +307,7 @@ async def test_an_admission_that_runs_after_its_give_back_takes_no_slot(
     record = side_redis.register_script(RECORD)
     acquire = side_redis.register_script(ACQUIRE)
     await record(keys=keys, args=[*head, "process:1", "-"])
-    late = await acquire(keys=keys, args=[*head, "0.055", "process:1"])
+    late = await acquire(keys=keys, args=[*head, "0.055", "0", "0", "process:1"])
     assert (late[0], await side_redis.zcard(KEYS.log)) == (0, 0)
-    fresh = await acquire(keys=keys, args=[*head, "0.055", "process:2"])
+    fresh = await acquire(keys=keys, args=[*head, "0.055", "0", "0", "process:2"])
     assert fresh[0] == 1
