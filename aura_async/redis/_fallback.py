@@ -84,9 +84,15 @@ class Fallback:
         until = completed_at + self.rate.per + self._margin
         self.quarantine_until = max(self.quarantine_until, until)
 
-    async def acquire(self, member: str, *, priority: bool, lane: Lane) -> Permit:
-        """Wait for a slot of the local share; return a permit named ``member``."""
-        local = await self.local.acquire(priority=priority, lane=lane)
+    async def acquire(
+        self, member: str, *, priority: bool, lane: Lane, deadline: float | None
+    ) -> Permit:
+        """Wait for a slot of the local share; return a permit named ``member``.
+
+        Raises:
+            AdmissionTimeoutError: The local share cannot admit it before ``deadline``.
+        """
+        local = await self.local.acquire(priority=priority, lane=lane, deadline=deadline)
         permit = _FallbackPermit(self, local, member)
         self._in_flight.add(member)
         if self.retired:

@@ -14,10 +14,8 @@ bulk one, FIFO within a lane) and one pump task talks to Redis: each admission
 attempt is one script call, which admits as many queued waiters as the window
 has room for, bulk ones only while ``RateLimit.effective_reserve`` slots stay
 free; so the reserve holds across processes. 10,000 local waiters cost no more
-Redis calls per admission than ten. A caller with a deadline is refused at once
-(:class:`~aura_async.AdmissionTimeoutError`) when the wait estimated from the
-last script's view of the shared log, its place in this process's queue and the
-cooldown exceeds it (see :mod:`aura_async.redis._window`).
+Redis calls per admission than ten. Deadlines are checked against an estimate
+from the last script's view of the log (see :mod:`aura_async.redis._window`).
 """
 
 from __future__ import annotations
@@ -30,6 +28,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aura_async._config import RateLimit
+from aura_async._errors import AdmissionTimeoutError
 from aura_async._lanes import Lane, LimiterStats, too_late
 from aura_async._ratelimit import Permit
 from aura_async._waiters import WaiterQueue
@@ -158,7 +157,14 @@ class RedisLimiter:
             raise RedisBackendError(f"the Redis backend for {self._calls.where} is closed")
         if priority:
             self._resends += 1
-        if deadline is not None and self.fallback is None:
+        try:
+            return await self._wait(priority, lane, deadline)
+        except AdmissionTimeoutError:
+            self._timeouts += 1
+            raise
+
+    async def _wait(self, priority: bool, lane: Lane, deadline: float | None) -> Permit:
+        if deadline is not None:
             self._check_deadline(lane, priority, deadline)
         waiter: asyncio.Future[Any] = self._bind_loop().create_future()
         self._waiters.push(waiter, priority=priority, lane=lane)
@@ -171,7 +177,8 @@ class RedisLimiter:
             _give_back(waiter)
             raise
         if isinstance(granted, Fallback):
-            return await granted.acquire(self._new_member(), priority=priority, lane=lane)
+            member = self._new_member()
+            return await granted.acquire(member, priority=priority, lane=lane, deadline=deadline)
         return granted  # type: ignore[no-any-return]
 
     async def stats(self) -> LimiterStats:
@@ -217,15 +224,19 @@ class RedisLimiter:
     def _check_deadline(self, lane: Lane, priority: bool, deadline: float) -> None:
         """Raise at once if the call cannot be admitted before ``deadline``."""
         now = self._bind_loop().time()
-        wait = self._snapshot.estimate(
-            position=self._waiters.ahead(lane, priority=priority),
-            limit=self._lane_limit(lane),
-            per=self._view.per,
-            now=now,
-            cooldown=self._cooldown_left(now),
-        )
+        position = self._waiters.ahead(lane, priority=priority)
+        if (fallback := self.fallback) is not None:
+            local = fallback.local.estimate(position, lane)
+            wait = max(fallback.quarantine_until - now, self._cooldown_left(now), local)
+        else:
+            wait = self._snapshot.estimate(
+                position=position,
+                limit=self._lane_limit(lane),
+                per=self._view.per,
+                now=now,
+                cooldown=self._cooldown_left(now),
+            )
         if (error := too_late(wait, deadline)) is not None:
-            self._timeouts += 1
             raise error
 
     def _lane_limit(self, lane: Lane) -> int:

@@ -17,8 +17,9 @@ import pytest
 
 from aura_async import AdmissionTimeoutError, Lane, RateLimit
 from aura_async.redis import RedisBackend
+from aura_async.redis._server import RedisServer
 from aura_async.testing import AuraEmulator, Fault, ServerRateLimit
-from tests.redis.redis_support import finish_workers, start_workers
+from tests.redis.redis_support import finish_workers, start_workers, wait_until
 
 ORIGIN = "https://api.neo4j.io"
 CLIENT_ID = "client-lanes"
@@ -149,6 +150,23 @@ async def test_a_call_that_cannot_be_admitted_before_its_deadline_fails_at_once(
     assert (stats.queued_interactive, stats.admission_timeouts) == (1, 1)  # it took no place
     waiting.cancel()
     await asyncio.gather(waiting, return_exceptions=True)
+
+
+async def test_while_falling_back_a_call_that_cannot_make_its_deadline_fails_at_once(
+    private_redis: RedisServer,
+) -> None:
+    rate = RateLimit(4, per=60.0)
+    async with RedisBackend.from_url(private_redis.url, timeout=0.2, fallback_share=0.5) as ends:
+        limiter = ends.limiter(rate, origin=ORIGIN, client_id=CLIENT_ID)
+        private_redis.stop()
+        first = asyncio.ensure_future(limiter.acquire())  # falls back: a window's pause
+        await wait_until(lambda: limiter.fallback is not None)
+        with pytest.raises(AdmissionTimeoutError) as caught:
+            await limiter.acquire(deadline=time.monotonic() + 1.0)
+        assert 58.0 < caught.value.estimated_wait <= 60.1
+        assert (await limiter.stats()).admission_timeouts == 1
+        first.cancel()
+        await asyncio.gather(first, return_exceptions=True)
 
 
 async def test_stats_report_the_shared_window_and_this_process_queues(
