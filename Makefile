@@ -49,19 +49,26 @@ unexport PYTHONDONTWRITEBYTECODE
 # Tests in one xdist_group run one after another, and pytest-xdist starts these
 # groups first: the tests marked slow (multi-process Redis and uvicorn runs) measure
 # timing, so they never share the cores with each other (group "slow"); the in-process
-# Redis fault fleets are another such group. The tests marked alone (the soak) run
-# afterwards, by themselves.
+# Redis fault fleets and the uvicorn runs, whose checks are counts and windows, form
+# another ("slow-waits"). The tests marked alone (the soak) run last, by themselves.
 PYTEST_WORKERS ?= 4
 
 # The adversarial suite runs apart, in asyncio debug and development mode, where
-# every warning is an error (the environment variables reach pytest-xdist's workers;
-# pytest-asyncio sets the loop's debug mode from --asyncio-debug, not from
-# PYTHONASYNCIODEBUG): it must leave no task, session or unseen exception.
+# every warning is an error (pytest-asyncio sets the loop's debug mode from
+# --asyncio-debug, not from PYTHONASYNCIODEBUG): it must leave no task, session or
+# unseen exception. It is one process, run beside the parallel run (whose workers
+# mostly wait on clocks); the soak runs once both are done.
 pytest: $(STAMP)
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup -m "not alone" --ignore=tests/adversarial
+	$(MAKE) --no-print-directory -j2 -Otarget pytest-parallel pytest-adversarial
 	$(BIN)/pytest -q -m alone tests/soak
+
+.PHONY: pytest-parallel pytest-adversarial
+pytest-parallel: $(STAMP)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup -m "not alone" --ignore=tests/adversarial
+
+pytest-adversarial: $(STAMP)
 	PYTHONASYNCIODEBUG=1 PYTHONDEVMODE=1 PYTHONWARNINGS=error \
-		$(BIN)/pytest -q -n $(PYTEST_WORKERS) --asyncio-debug tests/adversarial
+		$(BIN)/pytest -q -n 0 --asyncio-debug tests/adversarial
 
 test: lint typecheck pytest
 

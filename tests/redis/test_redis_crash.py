@@ -28,11 +28,11 @@ HEARTBEAT = 1.0
 # with this many callers each, one call after another, for RUN seconds.
 VICTIM_SLOTS = 8
 CALLERS = 4
-RUN = 9.0
+RUN = 8.0
 KILL_AFTER = 2.5
 # Sends of the survivors are counted over this many windows, from a heartbeat and
 # a window after the kill (and a little slack for a loaded machine).
-MEASURED_WINDOWS = 3
+MEASURED_WINDOWS = 2
 SLACK = 0.2
 
 

@@ -32,7 +32,7 @@ from tests.redis.redis_support import wait_until
 # Timing-heavy: one at a time under xdist (see tests/conftest.py). The fleets run in
 # this process and mostly wait on the window, so they may run beside the
 # multi-process group.
-pytestmark = pytest.mark.slow(group="redis-faults")
+pytestmark = pytest.mark.slow(group="slow-waits")
 
 LIMIT = 10
 PER = 1.0
