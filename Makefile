@@ -48,9 +48,9 @@ unexport PYTHONDONTWRITEBYTECODE
 # two cores: most tests wait on a clock (windows, transitions), not on the CPU.
 # Tests in one xdist_group run one after another, and pytest-xdist starts these
 # groups first: the tests marked slow (multi-process Redis and uvicorn runs) measure
-# timing, so they never share the cores with each other (group "slow"); the in-process
-# Redis fault fleets and the uvicorn runs, whose checks are counts and windows, form
-# another ("slow-waits"). The tests marked alone (the soak) run last, by themselves.
+# timing, so they never share the cores with each other (group "slow"); the long
+# in-process runs (the Redis fault fleets, the lanes scenario), which mostly wait on
+# windows, form another ("slow-waits"). The tests marked alone (the soak) run last.
 PYTEST_WORKERS ?= 4
 
 # The adversarial suite runs apart, in asyncio debug and development mode, where

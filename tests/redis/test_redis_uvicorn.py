@@ -33,8 +33,7 @@ def _env(emu: AuraEmulator, redis_url: str) -> dict[str, str]:
     )
 
 
-# Its assertions are counts and windows, not speed: beside the multi-process group.
-@pytest.mark.slow(group="slow-waits")
+@pytest.mark.slow
 async def test_two_uvicorn_workers_share_one_allowance_and_one_token(
     redis_url: str, tmp_path: Path
 ) -> None:
