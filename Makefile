@@ -48,9 +48,10 @@ unexport PYTHONDONTWRITEBYTECODE
 # two cores: most tests wait on a clock (windows, transitions), not on the CPU.
 # Tests in one xdist_group run one after another, and pytest-xdist starts these
 # groups first: the tests marked slow (multi-process Redis and uvicorn runs) measure
-# timing, so they never share the cores with each other (group "slow"); the long
-# in-process runs (the Redis fault fleets, the lanes scenario), which mostly wait on
-# windows, form another ("slow-waits"). The tests marked alone (the soak) run last.
+# timing, so they never share the cores with each other (group "slow"); the Redis
+# fault fleets, which run in the worker's process and mostly wait on windows, form
+# another ("slow-waits"). The tests marked alone (the soak, the lanes scenario) need a
+# core each: they run last, one per worker, two at a time.
 PYTEST_WORKERS ?= 4
 
 # The adversarial suite runs apart, in asyncio debug and development mode, where
@@ -60,7 +61,7 @@ PYTEST_WORKERS ?= 4
 # mostly wait on clocks); the soak runs once both are done.
 pytest: $(STAMP)
 	$(MAKE) --no-print-directory -j2 -Otarget pytest-parallel pytest-adversarial
-	$(BIN)/pytest -q -m alone tests/soak
+	$(BIN)/pytest -q -n 2 --dist loadfile -m alone --ignore=tests/adversarial
 
 .PHONY: pytest-parallel pytest-adversarial
 pytest-parallel: $(STAMP)

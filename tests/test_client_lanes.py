@@ -92,8 +92,8 @@ async def _interactive_beside(client: AuraClient, bulk: asyncio.Task[object]) ->
     return len(calls)
 
 
-# In this process, waiting on windows: beside the multi-process group (tests/conftest.py).
-@pytest.mark.slow(group="slow-waits")
+# Its interactive admissions are timed to a slot (20 ms): a core of its own (make test).
+@pytest.mark.alone
 async def test_interactive_calls_never_wait_behind_a_bulk_backlog() -> None:
     server = ServerRateLimit("sliding-log", requests=LIMIT, per=PER, retry_after="fractional")
     async with AuraEmulator(rate_limit=server) as emu:
