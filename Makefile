@@ -49,8 +49,8 @@ unexport PYTHONDONTWRITEBYTECODE
 # Tests in one xdist_group run one after another, and pytest-xdist starts these
 # groups first: the tests marked slow (multi-process Redis and uvicorn runs) measure
 # timing, so they never share the cores with each other (group "slow"); the Redis
-# fault fleets, which run in the worker's process and mostly wait on windows, form
-# another ("slow-waits"). The tests marked alone (the soak, the lanes scenario) need a
+# fault fleets (in the worker's process) and the uvicorn runs, whose checks are counts
+# and windows, form another ("slow-waits"). The tests marked alone (the soak, the lanes scenario) need a
 # core each: they run last, one per worker, two at a time.
 PYTEST_WORKERS ?= 4
 

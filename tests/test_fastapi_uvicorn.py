@@ -53,7 +53,8 @@ async def emu() -> AsyncIterator[AuraEmulator]:
         yield emulator
 
 
-@pytest.mark.slow
+# Its checks are counts and a clean stop, not speed: beside the multi-process group.
+@pytest.mark.slow(group="slow-waits")
 async def test_two_workers_one_token_each_no_429_and_a_clean_stop(
     emu: AuraEmulator, tmp_path: Path
 ) -> None:

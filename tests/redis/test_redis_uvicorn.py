@@ -33,7 +33,8 @@ def _env(emu: AuraEmulator, redis_url: str) -> dict[str, str]:
     )
 
 
-@pytest.mark.slow
+# Its checks are counts and windows, not speed: beside the multi-process group.
+@pytest.mark.slow(group="slow-waits")
 async def test_two_uvicorn_workers_share_one_allowance_and_one_token(
     redis_url: str, tmp_path: Path
 ) -> None:
