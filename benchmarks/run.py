@@ -19,7 +19,7 @@ from pathlib import Path
 from _common import Figure, figures_from_json, format_table
 
 HERE = Path(__file__).resolve().parent
-# Quick ones first; utilisation and margin (paced sending, about 100 s and 120 s) last.
+# Quick ones first; lanes (25 s), utilisation and margin (about 100 s and 120 s) last.
 BENCHMARKS = (
     "emulator_throughput",
     "overhead",
@@ -27,6 +27,7 @@ BENCHMARKS = (
     "limiter_scaling",
     "token_stampede",
     "memory",
+    "lanes",
     "utilisation",
     "margin",
 )
