@@ -295,15 +295,22 @@ class LocalLimiter:
         None: wait for a completion.
         """
         self._prune(now)
-        wait = max(0.0, self._cooldown_until - now)
-        excess = self._in_flight + len(self._completions) - limit
-        if self._ramp is not None and not _ramp.may_send(self._ramp):
+        ramp_wait = self._ramp_wait(now)
+        if ramp_wait is None:
             return None
+        wait = max(0.0, self._cooldown_until - now, ramp_wait)
+        excess = self._in_flight + len(self._completions) - limit
         if excess < 0:
             return wait
         if excess >= len(self._completions):
             return None
         return max(wait, self._completions[excess] + self.rate.per - now)
+
+    def _ramp_wait(self, now: float) -> float | None:
+        """Seconds until the ramp's wave has room (None: until an answer comes)."""
+        if self._ramp is not None:
+            self._ramp = _ramp.unstall(self._ramp, now, limit=self.rate.requests)
+        return 0.0 if self._ramp is None else _ramp.wait(self._ramp, now)
 
     def _prune(self, now: float) -> None:
         horizon = now - self.rate.per
@@ -314,7 +321,7 @@ class LocalLimiter:
     def _admit(self) -> _LocalPermit:
         self._in_flight += 1
         if self._ramp is not None:
-            self._ramp = _ramp.admitted(self._ramp)
+            self._ramp = _ramp.admitted(self._ramp, self._loop.time())
         return _LocalPermit(self, self._loop.time())
 
     def _unanswered_margin(self, in_flight_for: float) -> float:
@@ -339,15 +346,15 @@ class LocalLimiter:
     def _ramp_past(self, answered: bool) -> None:
         """Feed the ramp a send's outcome (an answer counts in the window from now)."""
         assert self._ramp is not None
-        limit = self.rate.requests
+        limit, now = self.rate.requests, self._loop.time()
         if not answered:
             # Its slot may stay held for a margin, but its wave place is free now.
-            self._ramp = _ramp.lost(self._ramp, limit=limit)
+            self._ramp = _ramp.lost(self._ramp, now, limit=limit)
             self._poke()
             return
-        self._prune(self._loop.time())
+        self._prune(now)
         in_window = len(self._completions) + 1
-        self._ramp = _ramp.answered(self._ramp, in_window=in_window, limit=limit)
+        self._ramp = _ramp.answered(self._ramp, now, in_window=in_window, limit=limit)
 
     def _finish(self, sent: bool) -> None:
         self._in_flight -= 1

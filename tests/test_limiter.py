@@ -285,3 +285,16 @@ async def test_a_429_or_a_full_window_accepted_ends_the_ramp() -> None:
     assert not full.ramping
     assert not (await full.stats()).ramping
     assert not LocalLimiter(RateLimit(20, per=30.0, burst=2)).ramping  # paced from the start
+
+
+async def test_a_straggler_does_not_hold_the_ramp_until_it_ends() -> None:
+    limiter = LocalLimiter(RateLimit(20, per=30.0))
+    (await limiter.acquire()).release()
+    straggler, other = await limiter.acquire(), await limiter.acquire()  # the wave of 2
+    third = asyncio.ensure_future(limiter.acquire())
+    await asyncio.sleep(0.02)
+    other.release()
+    # As long again as the wave took (0.02 s), then the next wave, the straggler in it.
+    (await asyncio.wait_for(third, 5.0)).release()
+    assert limiter.ramping
+    straggler.release()
