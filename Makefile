@@ -44,15 +44,15 @@ typecheck: $(STAMP)
 # them every test subprocess (CLI, workers, servers) compiles the package again.
 unexport PYTHONDONTWRITEBYTECODE
 
-# Tests run in parallel; `PYTEST_WORKERS=0` runs them in one process. Five workers on
+# Tests run in parallel; `PYTEST_WORKERS=0` runs them in one process. Four workers on
 # two cores: most tests wait on a clock (windows, transitions), not on the CPU.
 # Tests in one xdist_group run one after another, and pytest-xdist starts these
 # groups first: the tests marked slow (multi-process Redis and uvicorn runs) measure
 # timing, so they never share the cores with each other (group "slow"); the Redis
 # fault fleets (in the worker's process) and the uvicorn runs, whose checks are counts
-# and windows, form another ("slow-waits"). The tests marked alone (the soak, the lanes scenario) need a
-# core each: they run last, one per worker, two at a time.
-PYTEST_WORKERS ?= 5
+# and windows, form another ("slow-waits"). The tests marked alone (the soak, the lanes
+# scenario) need a core each: they run last, one per worker, two at a time.
+PYTEST_WORKERS ?= 4
 
 # The adversarial suite runs apart, in asyncio debug and development mode, where
 # every warning is an error (pytest-asyncio sets the loop's debug mode from
