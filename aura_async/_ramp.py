@@ -59,14 +59,21 @@ def start(limit: int) -> Ramp | None:
     return Ramp() if limit > 1 else None
 
 
-def may_send(ramp: Ramp) -> bool:
-    """Return whether the wave has room for one more send."""
-    return ramp.sent < ramp.wave
+def may_send(ramp: Ramp, extra: int = 0) -> bool:
+    """Return whether the wave (widened by ``extra`` places) has room for one more send."""
+    return ramp.sent < ramp.wave + extra
 
 
-def wait(ramp: Ramp, now: float) -> float | None:
-    """Return the seconds until the wave has room (None: until an answer comes)."""
-    if may_send(ramp):
+def wait(ramp: Ramp, now: float, extra: int = 0) -> float | None:
+    """Return the seconds until the wave has room (None: until an answer comes).
+
+    Args:
+        ramp: The current wave.
+        now: The time.
+        extra: Places beyond the wave this send may take (an interactive call
+            beside a bulk backlog takes the window's reserve).
+    """
+    if may_send(ramp, extra):
         return 0.0
     if ramp.accepted == 0:
         return None
@@ -81,7 +88,7 @@ def unstall(ramp: Ramp, now: float, *, limit: int) -> Ramp | None:
 
 
 def admitted(ramp: Ramp, now: float) -> Ramp:
-    """Return the ramp after a send was admitted (call only when :func:`may_send`)."""
+    """Return the ramp after a send was admitted (when :func:`may_send` allowed it)."""
     filled = now if ramp.sent + 1 == ramp.wave else ramp.filled
     return attrs.evolve(ramp, sent=ramp.sent + 1, filled=filled)
 

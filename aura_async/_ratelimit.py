@@ -276,7 +276,7 @@ class LocalLimiter:
         return self.rate.requests if lane is Lane.INTERACTIVE else self._bulk_limit
 
     def _ready_now(self, lane: Lane) -> bool:
-        if self._delay(self._loop.time(), self._limit(lane)) != 0.0:
+        if self._delay(self._loop.time(), lane) != 0.0:
             return False
         return self._bucket is None or (not self._bucket_needs_fill and self._bucket.has_capacity())
 
@@ -289,13 +289,14 @@ class LocalLimiter:
             await self._bucket.acquire(self._bucket.max_rate)
         await self._bucket.acquire()
 
-    def _delay(self, now: float, limit: int) -> float | None:
-        """Seconds until the window (of ``limit`` slots) and cooldown allow a send.
+    def _delay(self, now: float, lane: Lane) -> float | None:
+        """Seconds until the window (the slots ``lane`` may fill), cooldown and ramp allow a send.
 
         None: wait for a completion.
         """
         self._prune(now)
-        ramp_wait = self._ramp_wait(now)
+        limit = self._limit(lane)
+        ramp_wait = self._ramp_wait(now, lane)
         if ramp_wait is None:
             return None
         wait = max(0.0, self._cooldown_until - now, ramp_wait)
@@ -306,11 +307,20 @@ class LocalLimiter:
             return None
         return max(wait, self._completions[excess] + self.rate.per - now)
 
-    def _ramp_wait(self, now: float) -> float | None:
-        """Seconds until the ramp's wave has room (None: until an answer comes)."""
+    def _ramp_wait(self, now: float, lane: Lane) -> float | None:
+        """Seconds until the ramp's wave has room (None: until an answer comes).
+
+        Beside a bulk backlog, an interactive call may go beyond the wave by the
+        window's reserve: otherwise it would wait for the bulk wave's answers. A
+        burst of interactive calls alone ramps as before.
+        """
         if self._ramp is not None:
             self._ramp = _ramp.unstall(self._ramp, now, limit=self.rate.requests)
-        return 0.0 if self._ramp is None else _ramp.wait(self._ramp, now)
+        if self._ramp is None:
+            return 0.0
+        beside_bulk = lane is Lane.INTERACTIVE and self._waiters.waiting(Lane.BULK) > 0
+        extra = self.rate.effective_reserve if beside_bulk else 0
+        return _ramp.wait(self._ramp, now, extra)
 
     def _prune(self, now: float) -> None:
         horizon = now - self.rate.per
@@ -378,7 +388,7 @@ class LocalLimiter:
     async def _pump(self) -> None:
         while (head := self._waiters.peek()) is not None:
             waiter, lane = head
-            delay = self._delay(self._loop.time(), self._limit(lane))
+            delay = self._delay(self._loop.time(), lane)
             if delay != 0.0:
                 await self._sleep(delay)
             elif self._bucket is not None and not self._bucket_slot_held:

@@ -14,6 +14,7 @@ import random
 import pytest
 
 from aura_async._config import RateLimit
+from aura_async._lanes import Lane
 from aura_async._ratelimit import LocalLimiter, Permit
 
 
@@ -256,6 +257,30 @@ async def test_one_call_at_a_time_never_waits_for_the_ramp() -> None:
     assert await _admitted_now(limiter, [asyncio.ensure_future(limiter.acquire())]) == 1
     assert await _admitted_now(limiter, [asyncio.ensure_future(limiter.acquire())]) == 0
     held.release()
+
+
+async def test_beside_a_bulk_backlog_an_interactive_call_takes_the_reserve_not_the_wave() -> None:
+    limiter = LocalLimiter(RateLimit(20, per=30.0, reserve=2))  # the first wave: 1 send
+    bulk = [asyncio.ensure_future(limiter.acquire(lane=Lane.BULK)) for _ in range(5)]
+    assert await _admitted_now(limiter, bulk) == 1
+    interactive = [asyncio.ensure_future(limiter.acquire()) for _ in range(3)]
+    # Two go at once (the reserve), without waiting for the bulk wave's answer.
+    assert await _admitted_now(limiter, interactive) == 2
+    assert limiter.ramping
+    for task in [*bulk[:1], *interactive[:2]]:
+        task.result().release()
+    # The wave grows by the sends it accepted, the interactive ones included.
+    assert await _admitted_now(limiter, interactive) == 3
+    for task in [*bulk, *interactive[2:]]:
+        (await asyncio.wait_for(task, 1.0)).release()
+
+
+async def test_a_burst_of_interactive_calls_alone_ramps_as_before() -> None:
+    limiter = LocalLimiter(RateLimit(20, per=30.0, reserve=2))
+    tasks = [asyncio.ensure_future(limiter.acquire()) for _ in range(3)]
+    assert await _admitted_now(limiter, tasks) == 1  # no bulk backlog: no reserve taken
+    for task in tasks:
+        (await asyncio.wait_for(task, 1.0)).release()
 
 
 @pytest.mark.parametrize("outcome", ["not sent", "no answer"])
