@@ -51,22 +51,19 @@ unexport PYTHONDONTWRITEBYTECODE
 # timing, so they never share the cores with each other (group "slow"); the Redis
 # fault fleets (in the worker's process) and the uvicorn runs, whose checks are counts
 # and windows, form another ("slow-waits"). The tests marked alone (the soak, the lanes
-# scenario) need a core each: they run after the adversarial suite, two at a time.
+# scenario) need a core each: they run last, one per worker, two at a time.
 PYTEST_WORKERS ?= 4
 
 # The adversarial suite runs apart, in asyncio debug and development mode, where
 # every warning is an error (pytest-asyncio sets the loop's debug mode from
 # --asyncio-debug, not from PYTHONASYNCIODEBUG): it must leave no task, session or
 # unseen exception. It is one process, run beside the parallel run (whose workers
-# mostly wait on clocks); the tests marked alone follow it, while the parallel run
-# finishes its slow group.
+# mostly wait on clocks); the soak runs once both are done.
 pytest: $(STAMP)
-	$(MAKE) --no-print-directory -j2 -Otarget pytest-parallel pytest-serial
-
-.PHONY: pytest-parallel pytest-adversarial pytest-serial
-pytest-serial: pytest-adversarial
+	$(MAKE) --no-print-directory -j2 -Otarget pytest-parallel pytest-adversarial
 	$(BIN)/pytest -q -n 2 --dist loadfile -m alone --ignore=tests/adversarial
 
+.PHONY: pytest-parallel pytest-adversarial
 pytest-parallel: $(STAMP)
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup -m "not alone" --ignore=tests/adversarial
 
