@@ -95,7 +95,7 @@ async def test_the_slots_of_a_killed_process_free_within_a_heartbeat_and_a_windo
 async def test_a_blocked_event_loop_that_delays_the_heartbeat_is_logged(
     redis_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    heartbeat = 0.2  # renewals due every 0.15 s: the lease ends 0.05 s after one is due
+    heartbeat = 0.04  # renewals due every 30 ms: the lease ends 10 ms after one is due
     async with RedisBackend.from_url(redis_url, heartbeat=heartbeat) as stalled:
         limiter = stalled.limiter(RateLimit(3, per=60.0), origin=ORIGIN, client_id=CLIENT_ID)
         permit = await limiter.acquire()
