@@ -44,34 +44,41 @@ typecheck: $(STAMP)
 # them every test subprocess (CLI, workers, servers) compiles the package again.
 unexport PYTHONDONTWRITEBYTECODE
 
-# Tests run in parallel; `PYTEST_WORKERS=0` runs them in one process. Four workers on
-# two cores: most tests wait on a clock (windows, transitions), not on the CPU.
-# Tests in one xdist_group run one after another, and pytest-xdist starts these
-# groups first: the tests marked slow (multi-process Redis and uvicorn runs) measure
-# timing, so they never share the cores with each other (group "slow"); the Redis
-# fault fleets (in the worker's process) and the uvicorn runs, whose checks are counts
-# and windows, form another ("slow-waits"). The tests marked alone (the soak, the lanes
-# scenario) need a core each: they run last, one per worker, two at a time.
-PYTEST_WORKERS ?= 4
-
-# The adversarial suite runs apart, in asyncio debug and development mode, where
+# The suite runs as three pytest runs at once, by what their checks depend on. The
+# timed tests (marked slow or alone: windows, utilisation and admission delays measured
+# on real clocks, with several processes or thousands of calls) run at normal priority,
+# four workers, each xdist group and each alone test on a worker of its own. The
+# adversarial suite runs in one process, in asyncio debug and development mode, where
 # every warning is an error (pytest-asyncio sets the loop's debug mode from
 # --asyncio-debug, not from PYTHONASYNCIODEBUG): it must leave no task, session or
-# unseen exception. It is one process, run beside the parallel run (whose workers
-# mostly wait on clocks); the soak runs once both are done.
-pytest: $(STAMP)
-	$(MAKE) --no-print-directory -j2 -Otarget pytest-parallel pytest-adversarial
-	$(BIN)/pytest -q -n 2 --dist loadfile -m alone --ignore=tests/adversarial
+# unseen exception, and some of its checks are timed too. Everything else (the
+# bulk of the suite: counts, shapes, command lines) runs at a lower priority (nice),
+# on four workers (`PYTEST_WORKERS=0`: one process), so it takes only the CPU the
+# timed tests leave. Ruff and mypy run beside them, at the same low priority.
+PYTEST_WORKERS ?= 4
+NICE := nice -n 10
+TIMED := slow or alone
 
-.PHONY: pytest-parallel pytest-adversarial
-pytest-parallel: $(STAMP)
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup -m "not alone" --ignore=tests/adversarial
+test: $(STAMP)
+	$(MAKE) --no-print-directory -j -Otarget static pytest-timed pytest-adversarial pytest-rest
+
+pytest: $(STAMP)
+	$(MAKE) --no-print-directory -j -Otarget pytest-timed pytest-adversarial pytest-rest
+
+.PHONY: static pytest-timed pytest-adversarial pytest-rest
+static: $(STAMP)
+	$(NICE) $(MAKE) --no-print-directory lint typecheck
+
+pytest-timed: $(STAMP)
+	$(BIN)/pytest -q -n 4 --dist loadgroup -m "$(TIMED)" --ignore=tests/adversarial
 
 pytest-adversarial: $(STAMP)
 	PYTHONASYNCIODEBUG=1 PYTHONDEVMODE=1 PYTHONWARNINGS=error \
 		$(BIN)/pytest -q -n 0 --asyncio-debug tests/adversarial
 
-test: lint typecheck pytest
+pytest-rest: $(STAMP)
+	$(NICE) $(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup -m "not ($(TIMED))" \
+		--ignore=tests/adversarial
 
 # Benchmarks print ratios measured in one run; not part of `make test`.
 bench: $(BENCH_STAMP)

@@ -92,7 +92,8 @@ async def _interactive_beside(client: AuraClient, bulk: asyncio.Task[object]) ->
     return len(calls)
 
 
-# Its interactive admissions are timed to a slot (20 ms): a core of its own (make test).
+# Its interactive admissions are timed to a slot (20 ms): a worker of its own, at
+# normal priority beside the untimed tests (make test).
 @pytest.mark.alone
 async def test_interactive_calls_never_wait_behind_a_bulk_backlog() -> None:
     server = ServerRateLimit("sliding-log", requests=LIMIT, per=PER, retry_after="fractional")
