@@ -8,7 +8,7 @@ import subprocess
 import sys
 from typing import Any
 
-from test_cli_support import CliRunner, EmulatorProcess, clean_environ
+from test_cli_support import CliRunner, EmulatorProcess, clean_environ, run_script
 
 from aura_async import __version__
 from aura_async.cli._connect import EMULATOR_INSTANCES
@@ -53,8 +53,8 @@ def test_python_dash_m_runs_the_same_command_line() -> None:
         assert re.search(rf"^\s+{command}\s", result.stdout, re.MULTILINE)
 
 
-def test_version(cli: CliRunner) -> None:
-    result = cli("--version")
+def test_the_installed_script_prints_the_version() -> None:
+    result = run_script(("--version",), clean_environ())
     assert result.returncode == 0
     assert result.stdout.strip() == f"aura-async, version {__version__}"
 
