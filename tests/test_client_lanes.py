@@ -147,7 +147,9 @@ async def test_a_call_behind_a_minute_long_queue_with_1s_left_fails_at_once_unse
             stats = await client.limiter_stats()
         await asyncio.gather(*queued, return_exceptions=True)
     assert took < 0.1
-    assert caught.value.estimated_wait >= 59.0
+    # About a minute: the first of the 124 sends ages out of the window at 60 s, less
+    # the seconds a loaded machine takes to send them all.
+    assert caught.value.estimated_wait >= 50.0
     assert 0.9 <= caught.value.deadline <= 1.0
     assert caught.value.method == "GET"
     assert caught.value.url is not None

@@ -73,6 +73,9 @@ async def test_a_cold_burst_against_a_bucket_of_10_costs_at_most_10_429s_then_no
         assert emu.journal.count(path="/v1/tenants", status=200) == 50
 
 
+# Its count depends on the ramp's seven waves of round trips fitting in one window:
+# it runs at normal priority beside the other timed tests.
+@pytest.mark.slow(group="slow-waits")
 async def test_the_ramp_leaves_the_first_window_of_a_sliding_log_full() -> None:
     server = ServerRateLimit("sliding-log", requests=LIMIT, per=PER, retry_after="fractional")
     async with AuraEmulator(rate_limit=server) as emu:

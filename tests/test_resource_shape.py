@@ -112,7 +112,7 @@ async def test_a_timeout_names_the_last_status_seen(manual_emu: AuraEmulator) ->
     async with make_client(manual_emu) as client:
         created = await create_instance(client, manual_emu, "slow")
         with pytest.raises(WaitTimeoutError) as caught:
-            await client.instances.wait(created.id, timeout=0.05, interval=POLL)
+            await client.instances.wait(created.id, timeout=0.5, interval=POLL)
     assert "waiting for 'running'" in str(caught.value)
     assert "the last status seen was 'creating'" in str(caught.value)
     assert caught.value.last is not None
@@ -125,7 +125,7 @@ async def test_a_404_within_the_grace_is_logged_as_not_found_yet(
         caplog.at_level(logging.DEBUG, logger="aura_async"),
         pytest.raises(WaitTimeoutError) as caught,
     ):
-        await client.instances.wait("0000beef", timeout=0.05, interval=POLL)
+        await client.instances.wait("0000beef", timeout=0.5, interval=POLL)
     not_found = [r for r in caplog.records if "not found yet" in r.getMessage()]
     assert not_found
     assert all(r.levelno == logging.DEBUG for r in not_found)
@@ -140,7 +140,7 @@ async def test_allow_unknown_waits_for_a_status_this_release_does_not_know(
         created = await create_instance(client, manual_emu, "future")
         with pytest.raises(WaitTimeoutError, match="'hibernating'"):
             await client.instances.wait(
-                created.id, until="hibernating", allow_unknown=True, timeout=0.05, interval=POLL
+                created.id, until="hibernating", allow_unknown=True, timeout=0.5, interval=POLL
             )
     assert manual_emu.journal.count("GET", f"/v1/instances/{created.id}") >= 1
 
